@@ -1,0 +1,1 @@
+//! cvp-compare (in progress).

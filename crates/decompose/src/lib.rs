@@ -1,0 +1,1 @@
+//! cvp-decompose (in progress).

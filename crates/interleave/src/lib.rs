@@ -1,0 +1,1 @@
+//! cvp-interleave (in progress).

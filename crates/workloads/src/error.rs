@@ -1,0 +1,75 @@
+//! The crate's error type.
+
+use std::fmt;
+
+/// What can go wrong when choosing, sizing, running or checking a workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// No workload has this name.
+    UnknownWorkload {
+        /// The name asked for.
+        name: String,
+        /// Every valid name.
+        valid: Vec<&'static str>,
+    },
+    /// No preset has this name.
+    UnknownPreset(String),
+    /// A size of zero.
+    ZeroSize {
+        /// The workload.
+        workload: &'static str,
+    },
+    /// A size above the workload's limit (its memory or its running time
+    /// would not fit).
+    SizeTooLarge {
+        /// The workload.
+        workload: &'static str,
+        /// The size asked for.
+        size: usize,
+        /// The largest accepted size.
+        max: usize,
+        /// Why the limit is there.
+        why: &'static str,
+    },
+    /// A model's answer differs from the reference.
+    Mismatch {
+        /// The workload.
+        workload: &'static str,
+        /// The reference answer.
+        expected: String,
+        /// The model's answer.
+        got: String,
+    },
+    /// A script needs the echo server but none was given.
+    NoServer,
+    /// A socket operation failed.
+    Io(String),
+    /// The echo server's reply (or a request) was malformed.
+    BadReply(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UnknownWorkload { name, valid } => {
+                write!(f, "unknown workload `{name}`; valid names: {}", valid.join(", "))
+            }
+            Error::UnknownPreset(p) => {
+                write!(f, "unknown preset `{p}`; valid presets: test, quick, default")
+            }
+            Error::ZeroSize { workload } => write!(f, "{workload}: size must be at least 1"),
+            Error::SizeTooLarge { workload, size, max, why } => {
+                write!(f, "{workload}: size {size} exceeds the limit {max} ({why})")
+            }
+            Error::Mismatch { workload, expected, got } => {
+                write!(f, "{workload}: wrong answer: expected `{expected}`, got `{got}`")
+            }
+            Error::NoServer => write!(f, "this script talks to the echo server, but none was given"),
+            Error::Io(e) => write!(f, "socket error: {e}"),
+            Error::BadReply(e) => write!(f, "bad echo message: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,62 @@
+//! Merge sort by `join`: sort both halves (in parallel where the model can),
+//! then merge them. The top merge touches every item on one core, which
+//! bounds the speedup (Amdahl).
+
+use crate::Exec;
+
+/// Below this many items a half is sorted in place on one core: a fork
+/// costs more than it saves.
+const SEQUENTIAL_CUTOFF: usize = 1 << 13;
+
+/// Seeded pseudo-random data (xorshift64*).
+pub(crate) fn input(n: usize) -> Vec<u64> {
+    let mut x = 0x853C_49E6_748F_EA9Bu64;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        })
+        .collect()
+}
+
+/// Sorts `v`, using `buf` (same length) as scratch.
+fn sort<E: Exec>(exec: &E, v: &mut [u64], buf: &mut [u64]) {
+    if v.len() <= SEQUENTIAL_CUTOFF {
+        v.sort_unstable();
+        return;
+    }
+    let mid = v.len() / 2;
+    {
+        let (lo, hi) = v.split_at_mut(mid);
+        let (blo, bhi) = buf.split_at_mut(mid);
+        exec.join(|| sort(exec, lo, blo), || sort(exec, hi, bhi));
+    }
+    merge(&v[..mid], &v[mid..], buf);
+    v.copy_from_slice(buf);
+}
+
+fn merge(a: &[u64], b: &[u64], out: &mut [u64]) {
+    let (mut i, mut j) = (0, 0);
+    for slot in out.iter_mut() {
+        *slot = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+    }
+}
+
+pub(crate) fn run<E: Exec>(exec: &E, data: &mut Vec<u64>) -> String {
+    let mut buf = vec![0; data.len()];
+    sort(exec, data, &mut buf);
+    if data.windows(2).any(|w| w[0] > w[1]) {
+        return "NOT SORTED".into();
+    }
+    let checksum =
+        data.iter().enumerate().fold(0u64, |a, (i, &x)| a.wrapping_add(x.wrapping_mul(i as u64 + 1)));
+    format!("{} items sorted, checksum {checksum:016x}", data.len())
+}

@@ -1,0 +1,105 @@
+//! The catalogue: names, presets, bad input, and every workload's answer at
+//! the `test` preset.
+
+use cvp_workloads::{catalogue, find, Class, Error, Preset, Sequential, Shape};
+
+#[test]
+fn smoke() {
+    assert_eq!(catalogue().len(), 12);
+}
+
+#[test]
+fn names_are_unique_kebab_case() {
+    let mut names: Vec<_> = catalogue().iter().map(|w| w.name()).collect();
+    for n in &names {
+        assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
+    }
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), catalogue().len());
+}
+
+#[test]
+fn every_class_is_covered() {
+    for class in [Class::Cpu, Class::Memory, Class::Io, Class::Mixed, Class::Probe] {
+        assert!(catalogue().iter().any(|w| w.class() == class), "{class}");
+    }
+}
+
+#[test]
+fn presets_grow_and_fit_the_limit() {
+    for w in catalogue() {
+        let sizes: Vec<_> = Preset::ALL.iter().map(|&p| w.size(p)).collect();
+        assert!(sizes.windows(2).all(|s| s[0] <= s[1]), "{}", w.name());
+        for s in sizes {
+            w.check_size(s).unwrap();
+        }
+        assert!(!w.description().is_empty());
+    }
+}
+
+#[test]
+fn unknown_name_lists_the_valid_ones() {
+    let err = find("nope").unwrap_err();
+    let Error::UnknownWorkload { name, valid } = &err else { panic!("{err:?}") };
+    assert_eq!(name, "nope");
+    assert_eq!(valid.len(), catalogue().len());
+    assert!(err.to_string().contains("mandelbrot, spectral-norm"));
+}
+
+#[test]
+fn unknown_preset() {
+    assert_eq!("huge".parse::<Preset>(), Err(Error::UnknownPreset("huge".into())));
+    assert_eq!("quick".parse::<Preset>(), Ok(Preset::Quick));
+}
+
+#[test]
+fn zero_and_absurd_sizes_are_typed_errors() {
+    for w in catalogue() {
+        assert_eq!(w.check_size(0), Err(Error::ZeroSize { workload: w.name() }));
+        let err = w.check_size(w.max_size() + 1).unwrap_err();
+        assert!(matches!(err, Error::SizeTooLarge { max, .. } if max == w.max_size()));
+        assert!(err.to_string().contains(&w.max_size().to_string()));
+        assert!(w.reference(0).is_err());
+    }
+}
+
+#[test]
+fn a_wrong_answer_is_a_mismatch_naming_both() {
+    let w = find("primes").unwrap();
+    let err = w.verify("1229", "1228").unwrap_err();
+    assert!(err.to_string().contains("expected `1229`, got `1228`"), "{err}");
+}
+
+/// The sequential model reproduces every reference at the `test` preset
+/// (task sets that need no server; `echo` is covered in tests/echo.rs).
+#[test]
+fn sequential_matches_every_reference() {
+    for w in catalogue() {
+        let size = w.size(Preset::Test);
+        let reference = w.reference(size).unwrap();
+        let answer = match w.shape() {
+            Shape::Job(job) => {
+                let mut input = job.prepare(size);
+                job.run(&Sequential, &mut input)
+            }
+            Shape::Tasks(tasks) => {
+                let set = tasks.task_set(size);
+                if set.needs_server() {
+                    continue;
+                }
+                set.answer(&set.run_sequential(None).unwrap())
+            }
+        };
+        w.verify(&reference, &answer).unwrap();
+    }
+}
+
+#[test]
+fn the_probe_records_lateness() {
+    let Shape::Tasks(t) = find("probe").unwrap().shape() else { panic!() };
+    let set = t.task_set(2);
+    let outcomes = set.run_sequential(None).unwrap();
+    assert_eq!(outcomes[0].lateness.len(), 4);
+    assert!(outcomes[1..].iter().all(|o| o.lateness.is_empty()));
+}
