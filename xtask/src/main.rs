@@ -1,8 +1,50 @@
-//! `cargo xtask`: the project's automation, driving cargo.
+//! `cargo xtask`: the project's automation. It drives cargo; it does not link
+//! the engines.
+//!
+//! ```text
+//! cargo xtask compare [FLAGS]   build in release, run `cvp compare`, write results/
+//! cargo xtask bench             run the criterion benches, write results/benches.md
+//! cargo xtask snapshot          run the snapshot tests and review pending changes
+//! cargo xtask ci                fmt check, clippy -D warnings, the tests
+//! ```
 
 use std::process::ExitCode;
 
+mod bench;
+mod ci;
+mod compare;
+mod snapshot;
+mod util;
+
+const USAGE: &str = "usage: cargo xtask <compare [cvp compare flags] | bench | snapshot | ci>";
+
 fn main() -> ExitCode {
-    eprintln!("xtask: in progress");
-    ExitCode::from(2)
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("compare") => compare::Compare { args: rest }.run(),
+        Some("bench") => bench::Bench { args: rest }.run(),
+        Some("snapshot") => snapshot::Snapshot.run(),
+        Some("ci") => ci::Ci.run(),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("xtask: unknown task `{other}`\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -70,7 +70,10 @@ impl Preset {
 impl FromStr for Preset {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Preset::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| Error::UnknownPreset(s.into()))
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::UnknownPreset(s.into()))
     }
 }
 
@@ -113,24 +116,49 @@ impl Tasks {
         let n = n as u32;
         let scripts = match self {
             Tasks::LatencyFanout => (0..n)
-                .map(|id| Script { id, steps: vec![Step::Wait(FANOUT_WAIT), Step::Compute { units: 10 }] })
+                .map(|id| Script {
+                    id,
+                    steps: vec![Step::Wait(FANOUT_WAIT), Step::Compute { units: 10 }],
+                })
                 .collect(),
             Tasks::Echo => (0..n)
-                .map(|id| Script { id, steps: vec![Step::Request { bytes: ECHO_BYTES, delay: ECHO_DELAY }] })
+                .map(|id| Script {
+                    id,
+                    steps: vec![Step::Request {
+                        bytes: ECHO_BYTES,
+                        delay: ECHO_DELAY,
+                    }],
+                })
                 .collect(),
             Tasks::FetchThenCrunch => (0..n)
                 .map(|id| Script {
                     id,
-                    steps: vec![Step::Wait(FETCH_WAIT), Step::Compute { units: CRUNCH_UNITS }],
+                    steps: vec![
+                        Step::Wait(FETCH_WAIT),
+                        Step::Compute {
+                            units: CRUNCH_UNITS,
+                        },
+                    ],
                 })
                 .collect(),
             Tasks::Probe => {
                 // The probe ticks for about as long as one core needs for the
                 // background tasks, so it runs beside them wherever it can.
                 let ticks = (n as u64 * CRUNCH_UNITS / 1_000).max(1) as u32;
-                let probe = Script { id: 0, steps: vec![Step::Periodic { period: PROBE_PERIOD, ticks }] };
+                let probe = Script {
+                    id: 0,
+                    steps: vec![Step::Periodic {
+                        period: PROBE_PERIOD,
+                        ticks,
+                    }],
+                };
                 std::iter::once(probe)
-                    .chain((1..=n).map(|id| Script { id, steps: vec![Step::Compute { units: CRUNCH_UNITS }] }))
+                    .chain((1..=n).map(|id| Script {
+                        id,
+                        steps: vec![Step::Compute {
+                            units: CRUNCH_UNITS,
+                        }],
+                    }))
                     .collect()
             }
         };
@@ -177,7 +205,7 @@ const CATALOGUE: &[Workload] = &[
         description: "Spectral norm of an infinite matrix (Benchmarks Game rules): phases of parallel maps with a barrier between them; scales with cores, not with tasks.",
         unit: "matrix order",
         shape: Shape::Job(Job::SpectralNorm),
-        presets: [100, 500, 2_000],
+        presets: [100, 500, 3_500],
         max: 100_000,
         why_max: "40*n^2 matrix products would take hours beyond it",
     },
@@ -197,7 +225,7 @@ const CATALOGUE: &[Workload] = &[
         description: "Five-body orbit simulation (Benchmarks Game rules): every step needs the last one, so it is inherently sequential: Amdahl's case, no model speeds it up.",
         unit: "time steps",
         shape: Shape::Job(Job::NBody),
-        presets: [1_000, 500_000, 5_000_000],
+        presets: [1_000, 1_000_000, 10_000_000],
         max: 1_000_000_000,
         why_max: "beyond a billion steps a run takes minutes",
     },
@@ -207,7 +235,7 @@ const CATALOGUE: &[Workload] = &[
         description: "Counts the placements of n queens: an irregular search tree split by the first two rows, so it needs load balancing to scale.",
         unit: "board side",
         shape: Shape::Job(Job::NQueens),
-        presets: [8, 12, 14],
+        presets: [8, 12, 15],
         max: 18,
         why_max: "beyond 18 the search takes hours",
     },
@@ -217,7 +245,7 @@ const CATALOGUE: &[Workload] = &[
         description: "Counts primes below n by trial division: later numbers cost more, so equal blocks are unequal work and dynamic splitting wins.",
         unit: "upper bound",
         shape: Shape::Job(Job::Primes),
-        presets: [10_000, 300_000, 2_000_000],
+        presets: [10_000, 500_000, 5_000_000],
         max: 1_000_000_000,
         why_max: "trial division beyond 10^9 takes hours",
     },
@@ -300,10 +328,13 @@ pub fn catalogue() -> &'static [Workload] {
 /// assert!(err.to_string().contains("valid names: mandelbrot"));
 /// ```
 pub fn find(name: &str) -> Result<&'static Workload, Error> {
-    CATALOGUE.iter().find(|w| w.name == name).ok_or_else(|| Error::UnknownWorkload {
-        name: name.into(),
-        valid: CATALOGUE.iter().map(|w| w.name).collect(),
-    })
+    CATALOGUE
+        .iter()
+        .find(|w| w.name == name)
+        .ok_or_else(|| Error::UnknownWorkload {
+            name: name.into(),
+            valid: CATALOGUE.iter().map(|w| w.name).collect(),
+        })
 }
 
 impl Workload {
@@ -353,9 +384,16 @@ impl Workload {
     /// ```
     pub fn check_size(&self, size: usize) -> Result<usize, Error> {
         if size == 0 {
-            Err(Error::ZeroSize { workload: self.name })
+            Err(Error::ZeroSize {
+                workload: self.name,
+            })
         } else if size > self.max {
-            Err(Error::SizeTooLarge { workload: self.name, size, max: self.max, why: self.why_max })
+            Err(Error::SizeTooLarge {
+                workload: self.name,
+                size,
+                max: self.max,
+                why: self.why_max,
+            })
         } else {
             Ok(size)
         }
@@ -391,7 +429,11 @@ impl Workload {
         if reference == answer {
             Ok(())
         } else {
-            Err(Error::Mismatch { workload: self.name, expected: reference.into(), got: answer.into() })
+            Err(Error::Mismatch {
+                workload: self.name,
+                expected: reference.into(),
+                got: answer.into(),
+            })
         }
     }
 }

@@ -33,7 +33,9 @@ pub struct Header {
 }
 
 fn payload_byte(id: u32, i: usize) -> u8 {
-    (id as usize).wrapping_mul(31).wrapping_add(i.wrapping_mul(7)) as u8
+    (id as usize)
+        .wrapping_mul(31)
+        .wrapping_add(i.wrapping_mul(7)) as u8
 }
 
 /// Encodes a whole request: header and the task's deterministic payload.
@@ -51,13 +53,21 @@ pub fn encode_request(id: u32, len: u32, delay: Duration) -> Vec<u8> {
 pub fn parse_header(bytes: &[u8; HEADER_LEN]) -> Result<Header, Error> {
     let word = |i: usize| u32::from_le_bytes(bytes[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
     if word(0) != MAGIC {
-        return Err(Error::BadReply("request does not start with the CVP1 magic".into()));
+        return Err(Error::BadReply(
+            "request does not start with the CVP1 magic".into(),
+        ));
     }
     let len = word(1);
     if len > MAX_PAYLOAD {
-        return Err(Error::BadReply(format!("payload of {len} bytes exceeds {MAX_PAYLOAD}")));
+        return Err(Error::BadReply(format!(
+            "payload of {len} bytes exceeds {MAX_PAYLOAD}"
+        )));
     }
-    Ok(Header { len, delay: Duration::from_micros(u64::from(word(2))), id: word(3) })
+    Ok(Header {
+        len,
+        delay: Duration::from_micros(u64::from(word(2))),
+        id: word(3),
+    })
 }
 
 /// The reply a server sends for a payload.
@@ -68,7 +78,10 @@ pub fn reply_for(payload: &[u8]) -> Vec<u8> {
 /// Checks a reply against what task `id` sent and returns its checksum.
 pub fn check_reply(id: u32, len: u32, reply: &[u8]) -> Result<u64, Error> {
     if reply.len() != len as usize {
-        return Err(Error::BadReply(format!("task {id}: {} bytes, expected {len}", reply.len())));
+        return Err(Error::BadReply(format!(
+            "task {id}: {} bytes, expected {len}",
+            reply.len()
+        )));
     }
     let mut sum = 0u64;
     for (i, &b) in reply.iter().enumerate() {

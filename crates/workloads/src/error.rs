@@ -53,19 +53,41 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::UnknownWorkload { name, valid } => {
-                write!(f, "unknown workload `{name}`; valid names: {}", valid.join(", "))
+                write!(
+                    f,
+                    "unknown workload `{name}`; valid names: {}",
+                    valid.join(", ")
+                )
             }
             Error::UnknownPreset(p) => {
-                write!(f, "unknown preset `{p}`; valid presets: test, quick, default")
+                write!(
+                    f,
+                    "unknown preset `{p}`; valid presets: test, quick, default"
+                )
             }
             Error::ZeroSize { workload } => write!(f, "{workload}: size must be at least 1"),
-            Error::SizeTooLarge { workload, size, max, why } => {
+            Error::SizeTooLarge {
+                workload,
+                size,
+                max,
+                why,
+            } => {
                 write!(f, "{workload}: size {size} exceeds the limit {max} ({why})")
             }
-            Error::Mismatch { workload, expected, got } => {
-                write!(f, "{workload}: wrong answer: expected `{expected}`, got `{got}`")
+            Error::Mismatch {
+                workload,
+                expected,
+                got,
+            } => {
+                write!(
+                    f,
+                    "{workload}: wrong answer: expected `{expected}`, got `{got}`"
+                )
             }
-            Error::NoServer => write!(f, "this script talks to the echo server, but none was given"),
+            Error::NoServer => write!(
+                f,
+                "this script talks to the echo server, but none was given"
+            ),
             Error::Io(e) => write!(f, "socket error: {e}"),
             Error::BadReply(e) => write!(f, "bad echo message: {e}"),
         }

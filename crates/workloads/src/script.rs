@@ -83,7 +83,9 @@ pub struct TaskOutcome {
 
 /// Folds one step's result into a script's value.
 fn mix(acc: u64, x: u64) -> u64 {
-    (acc ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
+    (acc ^ x)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17)
 }
 
 fn seed(id: u32, step: usize) -> u64 {
@@ -100,7 +102,8 @@ fn expected_value(script: &Script) -> u64 {
             Step::Request { bytes, delay } => {
                 let request = echo::encode_request(script.id, bytes, delay);
                 let reply = echo::reply_for(&request[echo::HEADER_LEN..]);
-                let sum = echo::check_reply(script.id, bytes, &reply).expect("the reply is built to match");
+                let sum = echo::check_reply(script.id, bytes, &reply)
+                    .expect("the reply is built to match");
                 value = mix(value, sum);
             }
             Step::Periodic { ticks, .. } => value = mix(value, u64::from(ticks)),
@@ -147,7 +150,11 @@ pub fn run_script(script: &Script, ctx: &ScriptCtx) -> Result<TaskOutcome, Error
             }
         }
     }
-    Ok(TaskOutcome { value, latency: ctx.released.elapsed(), lateness })
+    Ok(TaskOutcome {
+        value,
+        latency: ctx.released.elapsed(),
+        lateness,
+    })
 }
 
 fn blocking_exchange(server: SocketAddr, request: &[u8], reply_len: usize) -> io::Result<Vec<u8>> {
@@ -214,7 +221,11 @@ pub async fn run_script_async<E: AsyncEnv>(
             }
         }
     }
-    Ok(TaskOutcome { value, latency: ctx.released.elapsed(), lateness })
+    Ok(TaskOutcome {
+        value,
+        latency: ctx.released.elapsed(),
+        lateness,
+    })
 }
 
 /// A task set: the scripts of one request-shaped workload at one size.
@@ -233,7 +244,9 @@ impl TaskSet {
     /// The set's answer from its tasks' outcomes, in any order: the count of
     /// tasks and the order-independent sum of their values.
     pub fn answer(&self, outcomes: &[TaskOutcome]) -> String {
-        let sum = outcomes.iter().fold(0u64, |acc, o| acc.wrapping_add(o.value));
+        let sum = outcomes
+            .iter()
+            .fold(0u64, |acc, o| acc.wrapping_add(o.value));
         format!("{} tasks, checksum {sum:016x}", outcomes.len())
     }
 
@@ -244,7 +257,11 @@ impl TaskSet {
         let outcomes: Vec<TaskOutcome> = self
             .scripts
             .iter()
-            .map(|s| TaskOutcome { value: expected_value(s), latency: Duration::ZERO, lateness: Vec::new() })
+            .map(|s| TaskOutcome {
+                value: expected_value(s),
+                latency: Duration::ZERO,
+                lateness: Vec::new(),
+            })
             .collect();
         self.answer(&outcomes)
     }
@@ -252,7 +269,10 @@ impl TaskSet {
     /// Runs every script one after another with [`run_script`]: the
     /// sequential model.
     pub fn run_sequential(&self, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        let ctx = ScriptCtx { server, released: Instant::now() };
+        let ctx = ScriptCtx {
+            server,
+            released: Instant::now(),
+        };
         self.scripts.iter().map(|s| run_script(s, &ctx)).collect()
     }
 }
@@ -287,6 +307,11 @@ impl Lateness {
         let mut s = samples.to_vec();
         s.sort_unstable();
         let rank = |p: f64| s[((p * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
-        Self { count: s.len(), p50: rank(0.50), p99: rank(0.99), max: s[s.len() - 1] }
+        Self {
+            count: s.len(),
+            p50: rank(0.50),
+            p99: rank(0.99),
+            max: s[s.len() - 1],
+        }
     }
 }

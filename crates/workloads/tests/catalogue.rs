@@ -21,7 +21,13 @@ fn names_are_unique_kebab_case() {
 
 #[test]
 fn every_class_is_covered() {
-    for class in [Class::Cpu, Class::Memory, Class::Io, Class::Mixed, Class::Probe] {
+    for class in [
+        Class::Cpu,
+        Class::Memory,
+        Class::Io,
+        Class::Mixed,
+        Class::Probe,
+    ] {
         assert!(catalogue().iter().any(|w| w.class() == class), "{class}");
     }
 }
@@ -41,7 +47,9 @@ fn presets_grow_and_fit_the_limit() {
 #[test]
 fn unknown_name_lists_the_valid_ones() {
     let err = find("nope").unwrap_err();
-    let Error::UnknownWorkload { name, valid } = &err else { panic!("{err:?}") };
+    let Error::UnknownWorkload { name, valid } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(name, "nope");
     assert_eq!(valid.len(), catalogue().len());
     assert!(err.to_string().contains("mandelbrot, spectral-norm"));
@@ -49,7 +57,10 @@ fn unknown_name_lists_the_valid_ones() {
 
 #[test]
 fn unknown_preset() {
-    assert_eq!("huge".parse::<Preset>(), Err(Error::UnknownPreset("huge".into())));
+    assert_eq!(
+        "huge".parse::<Preset>(),
+        Err(Error::UnknownPreset("huge".into()))
+    );
     assert_eq!("quick".parse::<Preset>(), Ok(Preset::Quick));
 }
 
@@ -68,7 +79,10 @@ fn zero_and_absurd_sizes_are_typed_errors() {
 fn a_wrong_answer_is_a_mismatch_naming_both() {
     let w = find("primes").unwrap();
     let err = w.verify("1229", "1228").unwrap_err();
-    assert!(err.to_string().contains("expected `1229`, got `1228`"), "{err}");
+    assert!(
+        err.to_string().contains("expected `1229`, got `1228`"),
+        "{err}"
+    );
 }
 
 /// The sequential model reproduces every reference at the `test` preset
@@ -97,7 +111,9 @@ fn sequential_matches_every_reference() {
 
 #[test]
 fn the_probe_records_lateness() {
-    let Shape::Tasks(t) = find("probe").unwrap().shape() else { panic!() };
+    let Shape::Tasks(t) = find("probe").unwrap().shape() else {
+        panic!()
+    };
     let set = t.task_set(2);
     let outcomes = set.run_sequential(None).unwrap();
     assert_eq!(outcomes[0].lateness.len(), 4);

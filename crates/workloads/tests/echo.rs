@@ -25,13 +25,22 @@ fn smoke() {
     let Shape::Tasks(t) = w.shape() else { panic!() };
     let set = t.task_set(size);
     let outcomes = set.run_sequential(Some(server())).unwrap();
-    w.verify(&w.reference(size).unwrap(), &set.answer(&outcomes)).unwrap();
+    w.verify(&w.reference(size).unwrap(), &set.answer(&outcomes))
+        .unwrap();
 }
 
 #[test]
 fn without_a_server_it_is_an_error() {
-    let script = Script { id: 0, steps: vec![Step::Request { bytes: 4, delay: Duration::ZERO }] };
-    let set = cvp_workloads::TaskSet { scripts: vec![script] };
+    let script = Script {
+        id: 0,
+        steps: vec![Step::Request {
+            bytes: 4,
+            delay: Duration::ZERO,
+        }],
+    };
+    let set = cvp_workloads::TaskSet {
+        scripts: vec![script],
+    };
     assert_eq!(set.run_sequential(None), Err(Error::NoServer));
 }
 
@@ -40,8 +49,16 @@ fn a_server_that_closes_is_an_io_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || drop(listener.accept()));
-    let script = Script { id: 0, steps: vec![Step::Request { bytes: 64, delay: Duration::ZERO }] };
-    let set = cvp_workloads::TaskSet { scripts: vec![script] };
+    let script = Script {
+        id: 0,
+        steps: vec![Step::Request {
+            bytes: 64,
+            delay: Duration::ZERO,
+        }],
+    };
+    let set = cvp_workloads::TaskSet {
+        scripts: vec![script],
+    };
     assert!(matches!(set.run_sequential(Some(addr)), Err(Error::Io(_))));
 }
 
@@ -51,7 +68,13 @@ fn a_corrupt_reply_is_caught() {
     assert!(echo::check_reply(3, 8, &reply).is_ok());
     let mut bad = reply.clone();
     bad[5] ^= 1;
-    assert!(matches!(echo::check_reply(3, 8, &bad), Err(Error::BadReply(_))));
-    assert!(matches!(echo::check_reply(3, 8, &reply[..7]), Err(Error::BadReply(_))));
+    assert!(matches!(
+        echo::check_reply(3, 8, &bad),
+        Err(Error::BadReply(_))
+    ));
+    assert!(matches!(
+        echo::check_reply(3, 8, &reply[..7]),
+        Err(Error::BadReply(_))
+    ));
     assert!(echo::parse_header(&[0; echo::HEADER_LEN]).is_err());
 }

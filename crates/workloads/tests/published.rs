@@ -30,7 +30,10 @@ fn n_body_1000() {
 
 #[test]
 fn mandelbrot_200() {
-    assert_eq!(run(Job::Mandelbrot, 200), "cc65e64bd553ed18896de1dfe7fae3e5");
+    assert_eq!(
+        run(Job::Mandelbrot, 200),
+        "cc65e64bd553ed18896de1dfe7fae3e5"
+    );
 }
 
 /// Sizes that are not multiples of 8 pad each row, as the game's C program
@@ -48,18 +51,26 @@ fn mandelbrot_padding() {
 
 #[test]
 fn the_reference_is_the_published_output_where_there_is_one() {
-    assert_eq!(find("spectral-norm").unwrap().reference(100).unwrap(), "1.274219991");
+    assert_eq!(
+        find("spectral-norm").unwrap().reference(100).unwrap(),
+        "1.274219991"
+    );
     assert_eq!(find("n-queens").unwrap().reference(10).unwrap(), "724");
 }
 
 #[test]
 fn merge_sort_sorts_and_checksums() {
     let answer = run(Job::MergeSort, 100_000);
-    assert!(answer.starts_with("100000 items sorted, checksum "), "{answer}");
+    assert!(
+        answer.starts_with("100000 items sorted, checksum "),
+        "{answer}"
+    );
 }
 
 #[test]
 fn sum_is_the_wrapping_sum() {
-    let expected = (0..1000u64).fold(0u64, |a, i| a.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16));
+    let expected = (0..1000u64).fold(0u64, |a, i| {
+        a.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16)
+    });
     assert_eq!(run(Job::Sum, 1000), expected.to_string());
 }

@@ -50,13 +50,14 @@ fn merge(a: &[u64], b: &[u64], out: &mut [u64]) {
     }
 }
 
-pub(crate) fn run<E: Exec>(exec: &E, data: &mut Vec<u64>) -> String {
+pub(crate) fn run<E: Exec>(exec: &E, data: &mut [u64]) -> String {
     let mut buf = vec![0; data.len()];
     sort(exec, data, &mut buf);
     if data.windows(2).any(|w| w[0] > w[1]) {
         return "NOT SORTED".into();
     }
-    let checksum =
-        data.iter().enumerate().fold(0u64, |a, (i, &x)| a.wrapping_add(x.wrapping_mul(i as u64 + 1)));
+    let checksum = data.iter().enumerate().fold(0u64, |a, (i, &x)| {
+        a.wrapping_add(x.wrapping_mul(i as u64 + 1))
+    });
     format!("{} items sorted, checksum {checksum:016x}", data.len())
 }

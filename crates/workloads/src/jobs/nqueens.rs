@@ -14,7 +14,12 @@ fn solve(full: u32, cols: u32, left: u32, right: u32) -> u64 {
     while free != 0 {
         let bit = free & free.wrapping_neg();
         free ^= bit;
-        count += solve(full, cols | bit, ((left | bit) << 1) & full, (right | bit) >> 1);
+        count += solve(
+            full,
+            cols | bit,
+            ((left | bit) << 1) & full,
+            (right | bit) >> 1,
+        );
     }
     count
 }
@@ -54,7 +59,12 @@ mod test {
     fn known_counts() {
         let known = [1, 0, 0, 2, 10, 4, 40, 92, 352, 724];
         for (i, &k) in known.iter().enumerate() {
-            assert_eq!(super::run(&crate::Sequential, i + 1), k.to_string(), "n = {}", i + 1);
+            assert_eq!(
+                super::run(&crate::Sequential, i + 1),
+                k.to_string(),
+                "n = {}",
+                i + 1
+            );
         }
     }
 }

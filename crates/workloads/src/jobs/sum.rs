@@ -5,7 +5,9 @@ use crate::Exec;
 
 /// Deterministic data: a multiplicative hash of the index.
 pub(crate) fn input(n: usize) -> Vec<u64> {
-    (0..n as u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16).collect()
+    (0..n as u64)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16)
+        .collect()
 }
 
 pub(crate) fn run<E: Exec>(exec: &E, data: &[u64]) -> String {
