@@ -1,8 +1,9 @@
-//! `cargo xtask compare`: build the runner in release and run the matrix.
+//! `cargo xtask compare`: build the runner in release, run the matrix into
+//! `results/`, then check the snapshots of the results' deterministic shape.
 
 use anyhow::Result;
 
-use crate::util::{cargo, root, run};
+use crate::util::{cargo, root, run, target_dir};
 
 pub(crate) struct Compare {
     /// Flags passed through to `cvp compare`.
@@ -19,9 +20,7 @@ impl Compare {
             "--bin",
             "cvp",
         ]))?;
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), Into::into);
-        let mut cvp = std::process::Command::new(target.join("release").join("cvp"));
+        let mut cvp = std::process::Command::new(target_dir().join("release").join("cvp"));
         cvp.current_dir(root()).arg("compare");
         if !self
             .args
@@ -30,6 +29,19 @@ impl Compare {
         {
             cvp.args(["--out", "results"]);
         }
-        run(cvp.args(&self.args))
+        run(cvp.args(&self.args))?;
+        // The shape of the results (answers, verdict classes, schedules,
+        // plans) is snapshotted: a change shows up as a pending snapshot for
+        // `cargo insta review`, and CI fails until it is reviewed.
+        run(cargo()
+            .args([
+                "test",
+                "--release",
+                "--package",
+                "cvp-compare",
+                "--test",
+                "shape",
+            ])
+            .env("INSTA_UPDATE", "new"))
     }
 }

@@ -13,6 +13,11 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
+/// Where cargo builds: `$CARGO_TARGET_DIR`, or `target/` in the root.
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
 /// A `cargo` command (the one that runs xtask, through `$CARGO`) in the root.
 pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
