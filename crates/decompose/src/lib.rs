@@ -1,1 +1,68 @@
-//! cvp-decompose (in progress).
+//! # cvp-decompose — one job, split across cores
+//!
+//! *Parallelism* divides one large job into independent pieces that run at
+//! the same time on several cores. This crate is a work-stealing thread
+//! pool built from first principles on `crossbeam-deque` (Chase–Lev deques)
+//! and `crossbeam-utils`:
+//!
+//! * every worker owns a deque; it pushes and pops work at one end while
+//!   idle workers **steal** from the other, starting at a random victim;
+//! * [`join`] is **work-first**: push the second closure where thieves can
+//!   see it, run the first, take the second back if nobody stole it (no
+//!   allocation: the job lives on the stack); a worker waiting for a stolen
+//!   half steals meanwhile instead of blocking;
+//! * [`map_reduce`] cuts an index range by a named [`Strategy`] — `Static`
+//!   blocks, `Dynamic` chunks, `Guided` shrinking chunks, or `Adaptive`
+//!   recursive halving that splits more only where work is stolen (the
+//!   default) — and folds the results in range order, so any associative
+//!   `combine` gives the sequential answer;
+//! * [`scope`] spawns borrowing tasks; [`for_each_chunk_mut`] walks a slice;
+//! * idle workers **sleep** (no spinning); a panic in any piece reaches the
+//!   caller once its siblings finish, and the pool stays usable;
+//! * per-worker [`PoolStats`] and an optional [`Trace`] of which worker ran
+//!   which chunk when, for timelines.
+//!
+//! ```
+//! use cvp_decompose::{Pool, Strategy};
+//!
+//! let pool = Pool::new(2)?;
+//! // Count primes below 10 000 by trial division: uneven chunks.
+//! let is_prime = |n: usize| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+//! let count = pool.map_reduce(0..10_000, Strategy::default(), |r| r.filter(|&n| is_prime(n)).count(), |a, b| a + b);
+//! assert_eq!(count, 1229);
+//!
+//! // The plan of the non-adaptive strategies is plain data.
+//! assert_eq!(Strategy::Dynamic { grain: 4 }.plan(10, 2), vec![0..4, 4..8, 8..10]);
+//!
+//! // Nested parallelism inside the pool.
+//! let (a, b) = pool.join(|| cvp_decompose::join(|| 1, || 2), || 3);
+//! assert_eq!((a, b), ((1, 2), 3));
+//! # Ok::<(), cvp_decompose::BuildError>(())
+//! ```
+//!
+//! Most users want the facade crate `cvp`, which runs this pool side by side
+//! with the other models of the workspace.
+
+mod error;
+mod job;
+mod join;
+mod latch;
+mod map_reduce;
+mod pool;
+mod registry;
+mod scope;
+mod sleep;
+mod stats;
+mod strategy;
+mod sync;
+mod trace;
+mod unwind;
+
+pub use crate::error::BuildError;
+pub use crate::join::join;
+pub use crate::map_reduce::{for_each_chunk_mut, map_reduce, IndexRange};
+pub use crate::pool::{current_num_threads, current_thread_index, Builder, Pool};
+pub use crate::scope::{scope, Scope};
+pub use crate::stats::{PoolStats, WorkerStats};
+pub use crate::strategy::{ParseStrategyError, Strategy};
+pub use crate::trace::{Trace, TraceEvent};

@@ -1,0 +1,356 @@
+//! The public pool: building it, running work on it, shutting it down.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, JoinHandle};
+
+use crate::error::BuildError;
+use crate::job::HeapJob;
+use crate::join::join_context;
+use crate::map_reduce::{for_each_chunk_mut_in, map_reduce_in, IndexRange};
+use crate::registry::{main_loop, Registry, WorkerThread};
+use crate::scope::{scope_on, Scope};
+use crate::sleep::MAX_THREADS;
+use crate::stats::PoolStats;
+use crate::strategy::Strategy;
+use crate::trace::Trace;
+use crate::unwind;
+
+/// A work-stealing thread pool.
+///
+/// Each worker owns a Chase–Lev deque: it pushes and pops at one end, idle
+/// workers steal from the other. Work from outside the pool enters through a
+/// shared injector, and the caller blocks until it is done. Idle workers
+/// sleep. Dropping the pool runs whatever is still queued, then joins the
+/// workers.
+///
+/// ```
+/// let pool = cvp_decompose::Pool::new(2)?;
+/// let (a, b) = pool.join(|| 1 + 1, || 2 + 2);
+/// assert_eq!((a, b), (2, 4));
+/// assert_eq!(pool.install(cvp_decompose::current_num_threads), 2);
+/// # Ok::<(), cvp_decompose::BuildError>(())
+/// ```
+pub struct Pool {
+    registry: Arc<Registry>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("threads", &self.num_threads())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Pool`]: thread count, thread names, stack size, tracing.
+pub struct Builder {
+    num_threads: Option<usize>,
+    thread_name: Option<Box<dyn FnMut(usize) -> String>>,
+    stack_size: Option<usize>,
+    trace: bool,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("num_threads", &self.num_threads)
+            .field("stack_size", &self.stack_size)
+            .field("trace", &self.trace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Defaults: one thread per available core, threads named
+    /// `cvp-decompose-{index}`, the platform's stack size, no trace.
+    pub fn new() -> Builder {
+        Builder {
+            num_threads: None,
+            thread_name: None,
+            stack_size: None,
+            trace: false,
+        }
+    }
+
+    /// The number of worker threads (0 makes [`Builder::build`] fail).
+    #[must_use]
+    pub fn num_threads(mut self, threads: usize) -> Builder {
+        self.num_threads = Some(threads);
+        self
+    }
+
+    /// Names worker `index`.
+    #[must_use]
+    pub fn thread_name(mut self, name: impl FnMut(usize) -> String + 'static) -> Builder {
+        self.thread_name = Some(Box::new(name));
+        self
+    }
+
+    /// The stack size of each worker, in bytes.
+    #[must_use]
+    pub fn stack_size(mut self, bytes: usize) -> Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Starts the pool with its trace recorder on (see [`Pool::start_trace`]).
+    #[must_use]
+    pub fn trace(mut self, on: bool) -> Builder {
+        self.trace = on;
+        self
+    }
+
+    /// Starts the workers.
+    pub fn build(mut self) -> Result<Pool, BuildError> {
+        let threads = match self.num_threads {
+            Some(0) => return Err(BuildError::ZeroThreads),
+            Some(threads) => threads,
+            None => thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if threads > MAX_THREADS {
+            return Err(BuildError::TooManyThreads {
+                requested: threads,
+                max: MAX_THREADS,
+            });
+        }
+        let (registry, workers) = Registry::new(threads, self.trace);
+        let mut pool = Pool {
+            registry,
+            handles: Vec::with_capacity(threads),
+        };
+        for (index, worker) in workers.into_iter().enumerate() {
+            let name = match &mut self.thread_name {
+                Some(name) => name(index),
+                None => format!("cvp-decompose-{index}"),
+            };
+            let mut builder = thread::Builder::new().name(name);
+            if let Some(bytes) = self.stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let registry = Arc::clone(&pool.registry);
+            // On failure, dropping `pool` stops the workers started so far;
+            // the deques of the others are dropped empty.
+            let handle = builder
+                .spawn(move || main_loop(worker, registry, index))
+                .map_err(BuildError::Spawn)?;
+            pool.handles.push(handle);
+        }
+        Ok(pool)
+    }
+}
+
+impl Pool {
+    /// A pool of `threads` workers with default settings.
+    pub fn new(threads: usize) -> Result<Pool, BuildError> {
+        Builder::new().num_threads(threads).build()
+    }
+
+    /// A [`Builder`].
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The global pool, built on first use with one worker per available
+    /// core. The free functions ([`join`](crate::join),
+    /// [`map_reduce`](crate::map_reduce), ...) use it when called outside
+    /// any pool.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses to start its threads.
+    pub fn global() -> &'static Pool {
+        static GLOBAL: OnceLock<Pool> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            Builder::new()
+                .thread_name(|index| format!("cvp-decompose-global-{index}"))
+                .build()
+                .unwrap_or_else(|err| panic!("cvp-decompose: cannot build the global pool: {err}"))
+        })
+    }
+
+    /// The number of worker threads.
+    pub fn num_threads(&self) -> usize {
+        self.registry.num_threads()
+    }
+
+    /// Runs `op` on a worker of this pool and returns its result; the free
+    /// functions called inside use this pool. From outside the pool the
+    /// caller blocks until `op` is done; from a worker of another pool, that
+    /// worker keeps working meanwhile.
+    pub fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        self.registry.in_worker(|_| op())
+    }
+
+    /// [`join`](crate::join) on this pool.
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        self.registry
+            .in_worker(|worker| join_context(worker, a, |_migrated| b()))
+    }
+
+    /// [`scope`](crate::scope) on this pool.
+    pub fn scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.registry.in_worker(|worker| scope_on(worker, op))
+    }
+
+    /// [`map_reduce`](crate::map_reduce) on this pool.
+    pub fn map_reduce<T, L, C>(
+        &self,
+        range: impl IndexRange,
+        strategy: Strategy,
+        leaf: L,
+        combine: C,
+    ) -> T
+    where
+        T: Send,
+        L: Fn(Range<usize>) -> T + Sync,
+        C: Fn(T, T) -> T + Sync,
+    {
+        map_reduce_in(
+            &self.registry,
+            range.into_index_range(),
+            strategy,
+            &leaf,
+            &combine,
+        )
+    }
+
+    /// [`for_each_chunk_mut`](crate::for_each_chunk_mut) on this pool.
+    pub fn for_each_chunk_mut<T, F>(&self, slice: &mut [T], chunk_len: usize, f: F)
+    where
+        T: Send,
+        F: Fn(usize, &mut [T]) + Sync,
+    {
+        for_each_chunk_mut_in(&self.registry, slice, chunk_len, &f);
+    }
+
+    /// Queues `job` to run on the pool and returns at once. A panic in
+    /// `job` is reported by the panic hook and otherwise ignored. Dropping
+    /// the pool runs every queued job before the workers exit.
+    pub fn spawn<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let task = move || {
+            let _ = unwind::halt_unwinding(job);
+        };
+        // SAFETY: `task` is 'static and runs exactly once: workers drain
+        // every queue before they exit.
+        let job = unsafe { HeapJob::into_job_ref(task) };
+        self.registry.push_or_inject(job);
+    }
+
+    /// A snapshot of each worker's counters.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            workers: self
+                .registry
+                .counters()
+                .iter()
+                .map(|c| c.snapshot())
+                .collect(),
+        }
+    }
+
+    /// Zeroes every worker's counters (meant for a quiet pool, between
+    /// measurements).
+    pub fn reset_stats(&self) {
+        for counters in self.registry.counters() {
+            counters.reset();
+        }
+    }
+
+    /// Clears the trace and starts recording every `map_reduce` /
+    /// `for_each_chunk_mut` chunk run on this pool.
+    pub fn start_trace(&self) {
+        self.registry.trace().start();
+    }
+
+    /// Stops recording and returns the trace since the last start.
+    pub fn take_trace(&self) -> Trace {
+        self.registry.trace().take()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.registry.terminate();
+        let me = thread::current().id();
+        for handle in self.handles.drain(..) {
+            // A worker dropping its own pool cannot wait for itself.
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// The number of workers of the current pool (the global one outside any).
+pub fn current_num_threads() -> usize {
+    with_registry(|registry| registry.num_threads())
+}
+
+/// The index of the current worker in its pool, or `None` outside any pool.
+pub fn current_thread_index() -> Option<usize> {
+    WorkerThread::with_current(|worker| worker.map(WorkerThread::index))
+}
+
+/// Calls `f` with the current worker's registry, or the global pool's.
+pub(crate) fn with_registry<R>(f: impl FnOnce(&Arc<Registry>) -> R) -> R {
+    let registry = WorkerThread::with_current(|worker| worker.map(|w| Arc::clone(w.registry())));
+    match registry {
+        Some(registry) => f(&registry),
+        None => f(&Pool::global().registry),
+    }
+}
+
+/// Runs `op` on a worker: the current thread if it is one, else the global
+/// pool's (blocking until done).
+#[inline]
+pub(crate) fn in_worker<OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&WorkerThread) -> R + Send,
+    R: Send,
+{
+    let worker = WorkerThread::current();
+    if worker.is_null() {
+        Pool::global().registry.in_worker(op)
+    } else {
+        // SAFETY: non-null is this thread's live worker (see
+        // `WorkerThread::with_current`), and `op` runs within its life.
+        op(unsafe { &*worker })
+    }
+}
+
+/// Compile-time checks of thread affinity.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Pool>();
+    send_sync::<Scope<'static>>();
+    send_sync::<Strategy>();
+    send_sync::<Trace>();
+    send_sync::<PoolStats>();
+    send_sync::<BuildError>();
+};

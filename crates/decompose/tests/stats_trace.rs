@@ -1,0 +1,79 @@
+//! Per-worker stats and the chunk trace.
+
+use cvp_decompose::{Builder, Pool, Strategy};
+
+#[test]
+fn smoke() {
+    let pool = Pool::new(2).unwrap();
+    assert_eq!(pool.stats().workers.len(), 2);
+}
+
+#[test]
+fn chunks_are_counted() {
+    let pool = Pool::new(2).unwrap();
+    let plan = Strategy::Dynamic { grain: 10 }.plan(1000, 2);
+    pool.map_reduce(
+        1000,
+        Strategy::Dynamic { grain: 10 },
+        |r| r.len(),
+        |a, b| a + b,
+    );
+    assert_eq!(pool.stats().total().chunks, plan.len() as u64);
+    pool.reset_stats();
+    assert_eq!(pool.stats().total().chunks, 0);
+}
+
+#[test]
+fn trace_records_every_chunk() {
+    let pool = Pool::new(2).unwrap();
+    assert!(pool.take_trace().events.is_empty(), "off by default");
+    pool.start_trace();
+    let strategy = Strategy::Guided { min: 8 };
+    pool.map_reduce(500, strategy, |r| r.len(), |a, b| a + b);
+    let trace = pool.take_trace();
+    assert_eq!(trace.threads, 2);
+    let mut ranges: Vec<_> = trace.events.iter().map(|e| e.range.clone()).collect();
+    ranges.sort_by_key(|r| r.start);
+    assert_eq!(ranges, strategy.plan(500, 2));
+    assert!(trace
+        .events
+        .iter()
+        .all(|e| e.start <= e.end && e.worker.is_some_and(|w| w < 2)));
+    assert!(trace.events.windows(2).all(|w| w[0].start <= w[1].start));
+    let json = trace.to_chrome_json();
+    assert!(json.starts_with('[') && json.ends_with(']') && json.contains("\"ph\":\"X\""));
+    // Taking the trace turned it off.
+    pool.map_reduce(500, strategy, |r| r.len(), |a, b| a + b);
+    assert!(pool.take_trace().events.is_empty());
+}
+
+#[test]
+fn builder_can_start_with_the_trace_on() {
+    let pool = Builder::new().num_threads(1).trace(true).build().unwrap();
+    pool.for_each_chunk_mut(&mut [0u8; 10], 5, |_, _| {});
+    let trace = pool.take_trace();
+    let covered: usize = trace.events.iter().map(|e| e.range.len()).sum();
+    assert_eq!(covered, 10);
+}
+
+#[test]
+fn stolen_work_shows_up_as_steals() {
+    let pool = Pool::new(2).unwrap();
+    let n = if cfg!(miri) { 20 } else { 2000 };
+    pool.map_reduce(
+        n,
+        Strategy::Dynamic { grain: 1 },
+        |r| {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            r.len()
+        },
+        |a, b| a + b,
+    );
+    let stats = pool.stats();
+    // Scheduling decides how much is stolen; only the shape is checked.
+    assert_eq!(stats.total().chunks, n as u64);
+    assert!(stats
+        .workers
+        .iter()
+        .all(|w| w.steals <= stats.total().jobs + 1));
+}
