@@ -1,0 +1,82 @@
+//! Errors of [`Runtime::block_on`](crate::Runtime::block_on).
+
+use std::fmt;
+
+use crate::task::TaskId;
+
+/// Why [`Runtime::block_on`](crate::Runtime::block_on) gave no value.
+///
+/// ```
+/// use cvp_interleave::{Error, Runtime};
+/// let rt = Runtime::new();
+/// let nested = rt.block_on(async { Runtime::new().block_on(async {}) }).unwrap();
+/// assert!(matches!(nested, Err(Error::NestedBlockOn)));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// `block_on` was called from inside a runtime running on this thread.
+    /// Blocking there would stop every task of the outer runtime; spawn the
+    /// future or await it instead.
+    NestedBlockOn,
+    /// Nothing can make progress: no task is runnable, no timer is armed, no
+    /// socket is awaited and no waker is held outside this crate, yet the
+    /// `block_on` future is not finished. `stuck` lists the unfinished
+    /// tasks (the `block_on` future first, with id `main`).
+    Deadlock {
+        /// The tasks that will never be woken, sorted by id.
+        stuck: Vec<StuckTask>,
+    },
+}
+
+/// A task named in a deadlock report.
+///
+/// ```
+/// use cvp_interleave::{Error, Runtime};
+/// let rt = Runtime::new();
+/// rt.spawn_named("lonely", std::future::pending::<()>());
+/// let Err(Error::Deadlock { stuck }) = rt.block_on(std::future::pending::<()>()) else {
+///     panic!("expected a deadlock")
+/// };
+/// assert_eq!(stuck.len(), 2);
+/// assert_eq!(stuck[1].to_string(), "#1 (lonely)");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckTask {
+    /// The task's id (`main` for the `block_on` future).
+    pub id: TaskId,
+    /// The name given at spawn, if any.
+    pub name: Option<String>,
+}
+
+impl fmt::Display for StuckTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(n) => write!(f, "{} ({n})", self.id),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NestedBlockOn => f.write_str(
+                "block_on called inside a running cvp-interleave runtime on the same thread",
+            ),
+            Error::Deadlock { stuck } => {
+                f.write_str("deadlock: no task can make progress; stuck: ")?;
+                for (i, t) in stuck.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,506 @@
+//! Async TCP on the reactor.
+//!
+//! The sockets implement the I/O traits of `futures-io`
+//! ([`AsyncRead`]/[`AsyncWrite`]), not tokio's: `futures-io` is a small,
+//! runtime-neutral crate that the whole `futures` ecosystem (`futures::io`
+//! combinators, `async-std`, `smol`, codecs) builds on, whereas tokio's traits
+//! pull in tokio and its `ReadBuf` protocol. A tokio user can still adapt with
+//! `tokio-util`'s `compat`.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::reactor::{Direction, Source};
+use crate::runtime::{self, Local};
+
+/// Pending connections the kernel may queue before `accept` (std uses 128,
+/// too few for thousands of clients connecting at once; Linux caps it at
+/// `net.core.somaxconn`).
+#[cfg(unix)]
+const BACKLOG: libc::c_int = 4096;
+
+fn not_in_runtime() -> io::Error {
+    io::Error::other("cvp-interleave: sockets need a runtime (inside Runtime::block_on)")
+}
+
+fn current() -> io::Result<Rc<Local>> {
+    runtime::current().ok_or_else(not_in_runtime)
+}
+
+/// A TCP listener whose `accept` is a future.
+///
+/// ```
+/// use cvp_interleave::{Runtime, TcpListener, TcpStream};
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// let rt = Runtime::new();
+/// rt.block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = cvp_interleave::spawn(async move {
+///         let (mut s, _) = listener.accept().await.unwrap();
+///         let mut buf = [0; 5];
+///         s.read_exact(&mut buf).await.unwrap();
+///         s.write_all(&buf).await.unwrap();
+///     });
+///     let mut c = TcpStream::connect(addr).await.unwrap();
+///     c.write_all(b"hello").await.unwrap();
+///     let mut buf = [0; 5];
+///     c.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"hello");
+///     server.await.unwrap();
+/// })
+/// .unwrap();
+/// ```
+pub struct TcpListener {
+    local: Rc<Local>,
+    source: Rc<Source>,
+    io: std::net::TcpListener,
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener").field("io", &self.io).finish()
+    }
+}
+
+impl TcpListener {
+    /// Binds to `addr` (inside a runtime).
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     assert!(l.local_addr().unwrap().port() != 0);
+    /// })
+    /// .unwrap();
+    /// assert!(cvp_interleave::TcpListener::bind("127.0.0.1:0").is_err(), "no runtime");
+    /// ```
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+        let local = current()?;
+        let io = std::net::TcpListener::bind(addr)?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: `listen` on a socket we own; calling it again on a
+            // listening socket only changes the backlog.
+            if unsafe { libc::listen(io.as_raw_fd(), BACKLOG) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Self::with(local, io)
+    }
+
+    /// Wraps a std listener (inside a runtime); it is made non-blocking.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let std = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     cvp_interleave::TcpListener::from_std(std).unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn from_std(io: std::net::TcpListener) -> io::Result<TcpListener> {
+        Self::with(current()?, io)
+    }
+
+    fn with(local: Rc<Local>, io: std::net::TcpListener) -> io::Result<TcpListener> {
+        io.set_nonblocking(true)?;
+        let source = local.reactor.register(&local.shared, &io)?;
+        Ok(TcpListener { local, source, io })
+    }
+
+    /// The address it listens on.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     assert!(l.local_addr().unwrap().ip().is_loopback());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// Waits for a connection.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = l.local_addr().unwrap();
+    ///     let c = cvp_interleave::spawn(cvp_interleave::TcpStream::connect(addr));
+    ///     let (_s, peer) = l.accept().await.unwrap();
+    ///     assert_eq!(peer, c.await.unwrap().unwrap().local_addr().unwrap());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        std::future::poll_fn(|cx| loop {
+            match self.poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+            match self.io.accept() {
+                Ok((s, addr)) => {
+                    return Poll::Ready(TcpStream::with(self.local.clone(), s).map(|s| (s, addr)))
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self
+                    .local
+                    .reactor
+                    .clear_ready(&self.source, Direction::Read),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        })
+        .await
+    }
+
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.local.reactor.poll_ready(
+            &self.local.shared,
+            &self.source,
+            &self.io,
+            Direction::Read,
+            cx,
+        )
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        self.local
+            .reactor
+            .deregister(&self.local.shared, &self.source, &self.io);
+    }
+}
+
+/// A TCP connection implementing [`AsyncRead`] and [`AsyncWrite`] (also on
+/// `&TcpStream`, so one task can read while another writes).
+///
+/// ```
+/// use cvp_interleave::{Runtime, TcpListener, TcpStream};
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// let rt = Runtime::new();
+/// rt.block_on(async {
+///     let l = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = l.local_addr().unwrap();
+///     cvp_interleave::spawn(async move {
+///         let (s, _) = l.accept().await.unwrap();
+///         let (mut r, mut w) = (&s, &s);
+///         futures::io::copy(&mut r, &mut w).await.unwrap();
+///     });
+///     let mut c = TcpStream::connect(addr).await.unwrap();
+///     c.write_all(b"ping").await.unwrap();
+///     let mut buf = [0; 4];
+///     c.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+/// })
+/// .unwrap();
+/// ```
+pub struct TcpStream {
+    local: Rc<Local>,
+    source: Rc<Source>,
+    io: std::net::TcpStream,
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream").field("io", &self.io).finish()
+    }
+}
+
+impl TcpStream {
+    /// Connects to `addr` without blocking the thread (inside a runtime).
+    /// Names are resolved with the blocking resolver of `std`; pass socket
+    /// addresses to stay non-blocking.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = cvp_interleave::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(s.peer_addr().unwrap(), l.local_addr().unwrap());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        let local = current()?;
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to");
+        for addr in addr.to_socket_addrs()? {
+            match Self::connect_one(local.clone(), addr).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    async fn connect_one(local: Rc<Local>, addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::with(local, start_connect(addr)?)?;
+        std::future::poll_fn(|cx| stream.poll_io(Direction::Write, cx)).await?;
+        if let Some(e) = stream.io.take_error()? {
+            return Err(e);
+        }
+        stream.io.peer_addr()?;
+        Ok(stream)
+    }
+
+    /// Wraps a connected std stream (inside a runtime); it is made
+    /// non-blocking.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    ///     cvp_interleave::TcpStream::from_std(s).unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn from_std(io: std::net::TcpStream) -> io::Result<TcpStream> {
+        Self::with(current()?, io)
+    }
+
+    fn with(local: Rc<Local>, io: std::net::TcpStream) -> io::Result<TcpStream> {
+        io.set_nonblocking(true)?;
+        let source = local.reactor.register(&local.shared, &io)?;
+        Ok(TcpStream { local, source, io })
+    }
+
+    /// The local address.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = cvp_interleave::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     assert!(s.local_addr().unwrap().ip().is_loopback());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// The remote address.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = cvp_interleave::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(s.peer_addr().unwrap(), l.local_addr().unwrap());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = cvp_interleave::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     s.set_nodelay(true).unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.io.set_nodelay(on)
+    }
+
+    /// Shuts down one or both directions.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// rt.block_on(async {
+    ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = cvp_interleave::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     s.shutdown(std::net::Shutdown::Write).unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.shutdown(how)
+    }
+
+    fn poll_io(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.local
+            .reactor
+            .poll_ready(&self.local.shared, &self.source, &self.io, dir, cx)
+    }
+
+    /// Tries `op` until it does not block, parking on the reactor.
+    fn poll_op<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&std::net::TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match self.poll_io(dir, cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.local.reactor.clear_ready(&self.source, dir)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+}
+
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        self.local
+            .reactor
+            .deregister(&self.local.shared, &self.source, &self.io);
+    }
+}
+
+impl AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_op(Direction::Read, cx, |mut io| io.read(buf))
+    }
+}
+
+impl AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_op(Direction::Write, cx, |mut io| io.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.io.shutdown(Shutdown::Write))
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}
+
+/// Starts a non-blocking connect (`EINPROGRESS` is fine: the reactor reports
+/// writability when it completes).
+#[cfg(unix)]
+fn start_connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    let domain = match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    // SAFETY: plain system call, no pointers.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor that we own and nobody else closes.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let stream = std::net::TcpStream::from(owned);
+    stream.set_nonblocking(true)?;
+    // SAFETY: `fcntl(F_SETFD, FD_CLOEXEC)` on a descriptor we own.
+    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    let rc = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: all-zero is a valid `sockaddr_in`.
+            let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+            sa.sin_family = libc::AF_INET as libc::sa_family_t;
+            sa.sin_port = a.port().to_be();
+            sa.sin_addr = libc::in_addr {
+                s_addr: u32::from_ne_bytes(a.ip().octets()),
+            };
+            // SAFETY: `sa` is a valid `sockaddr_in` of the size we pass.
+            unsafe {
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: all-zero is a valid `sockaddr_in6`.
+            let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+            sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sa.sin6_port = a.port().to_be();
+            sa.sin6_addr = libc::in6_addr {
+                s6_addr: a.ip().octets(),
+            };
+            sa.sin6_flowinfo = a.flowinfo();
+            sa.sin6_scope_id = a.scope_id();
+            // SAFETY: `sa` is a valid `sockaddr_in6` of the size we pass.
+            unsafe {
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in6).cast(),
+                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    };
+    if rc != 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e);
+        }
+    }
+    Ok(stream)
+}
+
+/// Elsewhere: a blocking connect (instant on loopback).
+#[cfg(not(unix))]
+fn start_connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
+    std::net::TcpStream::connect(addr)
+}
