@@ -1,1 +1,62 @@
-//! cvp-compare (in progress).
+//! # cvp-compare
+//!
+//! The comparison runner of cvp: every shared workload of
+//! [`cvp_workloads`] on every execution model, measured, checked against
+//! the reference answer, and reported with the verdicts the numbers
+//! support.
+//!
+//! A **model** ([`models`], [`ModelInfo`]) is a way to run work: a plain
+//! loop, OS threads, rayon, tokio, cvp's own engines. Each declares whether
+//! it is concurrent, whether it is parallel and how many cores it may use,
+//! and runs both shapes of workload: jobs through the
+//! [`Exec`](cvp_workloads::Exec) capability and task sets through a
+//! blocking or an async script interpreter.
+//!
+//! A **cell** is one workload × model × thread count. [`run_cell`] measures
+//! one in this process: a warm-up run, then repeated runs ([`Runs`]), each
+//! with wall time, CPU time, context switches and peak memory; task sets
+//! add achieved concurrency and the probe's lateness. A [`Plan`] runs the
+//! matrix, each cell isolated (a child process in the `cvp` binary) with a
+//! timeout, and returns a [`report::Report`], which [`render`] turns into
+//! tables and markdown and [`verdicts`] into checked claims.
+//!
+//! ```
+//! use cvp_compare::{find_model, run_cell, CellSpec, Runs, Status};
+//! use std::num::NonZeroUsize;
+//!
+//! let primes = cvp_workloads::find("primes")?;
+//! let mut spec = CellSpec::new(primes, find_model("threads")?, 2, 10_000);
+//! spec.runs = Runs::Exactly(NonZeroUsize::new(1).unwrap());
+//! let cell = run_cell(&spec);
+//! assert_eq!(cell.status, Status::Ok);
+//! assert_eq!(cell.answer, "1229");
+//! assert_eq!(cell.runs.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Most users want the `cvp` binary (`cvp compare`) or `cargo xtask
+//! compare`; see the crate's README.
+
+mod error;
+mod exec;
+mod measure;
+mod models;
+mod plan;
+pub mod render;
+pub mod report;
+mod server;
+mod trace;
+mod usage;
+mod verdict;
+pub mod visual;
+
+pub use error::Error;
+pub use measure::{
+    run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED, VERY_LONG_RUN,
+};
+pub use models::{find_model, models, ModelInfo};
+pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
+pub use report::Status;
+pub use server::EchoServer;
+pub use trace::Recorder;
+pub use verdict::{verdicts, INTERLEAVE_TOLERANCE, NO_SPEEDUP};

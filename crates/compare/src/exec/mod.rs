@@ -1,0 +1,31 @@
+//! Machinery the models share: how jobs and task scripts are put on OS
+//! threads, on a single-thread async runtime and on tokio's pool. A model
+//! file picks from here; nothing here names a model.
+
+pub(crate) mod affinity;
+pub(crate) mod decompose;
+pub(crate) mod interleave;
+pub(crate) mod one_thread;
+pub(crate) mod static_threads;
+pub(crate) mod tokio;
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use cvp_workloads::{run_script, Script, ScriptCtx, TaskOutcome};
+
+use crate::Error;
+
+/// Runs one script with the blocking interpreter. The task's latency counts
+/// from the moment the model starts it, so summed latency over wall time is
+/// the number of tasks in flight (Little's law), not the queueing delay.
+pub(crate) fn run_blocking(
+    script: &Script,
+    server: Option<SocketAddr>,
+) -> Result<TaskOutcome, Error> {
+    let ctx = ScriptCtx {
+        server,
+        released: Instant::now(),
+    };
+    run_script(script, &ctx).map_err(Error::from)
+}

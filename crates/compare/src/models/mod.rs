@@ -1,0 +1,143 @@
+//! The execution models: one file each, one line each in the registry.
+//!
+//! A model says what it is ([`ModelInfo`]: concurrent? parallel? which
+//! engine?), may refuse a workload with a reason (n/a), and starts an
+//! [`Instance`] for a thread count. The instance holds whatever the model
+//! builds once per cell — a thread pool, a runtime — so that building it is
+//! not timed, and runs jobs (through [`Exec`](cvp_workloads::Exec)) and task
+//! sets (through a blocking or an async interpreter).
+//!
+//! # Adding a model
+//!
+//! 1. Write `src/models/NAME.rs` with a unit struct that implements
+//!    [`Model`] (see `sequential.rs`, the smallest);
+//! 2. add one line `NAME::Struct,` to the `registry!` below.
+//!
+//! The CLI, the matrix, the reports and the tests pick it up from there.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet, Workload};
+use serde::{Deserialize, Serialize};
+
+use crate::trace::Recorder;
+use crate::Error;
+
+/// What a model is: the row header of every report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The stable kebab-case name.
+    pub name: &'static str,
+    /// The engine underneath, in a few words.
+    pub engine: &'static str,
+    /// Whether it interleaves many tasks (hides waits).
+    pub concurrent: bool,
+    /// Whether it runs pieces at the same time on several cores.
+    pub parallel: bool,
+    /// Whether the OS can switch away from a task that computes without
+    /// waiting (threads); a cooperative model switches only at waits.
+    pub preemptive: bool,
+    /// Whether `--threads` changes what it does; a model for which it does
+    /// not runs once per workload, at one thread.
+    pub threaded: bool,
+}
+
+impl ModelInfo {
+    /// How many cores the model may use with `threads` threads: the divisor
+    /// of parallel efficiency.
+    pub fn cores(&self, threads: usize) -> usize {
+        if self.parallel {
+            threads.max(1)
+        } else {
+            1
+        }
+    }
+}
+
+/// An execution model.
+pub(crate) trait Model: Sync {
+    /// What the model is.
+    fn info(&self) -> ModelInfo;
+
+    /// Why the model cannot run this workload at this size and thread
+    /// count, if it cannot. Reported as n/a, never skipped silently.
+    fn not_applicable(
+        &self,
+        _workload: &Workload,
+        _size: usize,
+        _threads: usize,
+    ) -> Option<String> {
+        None
+    }
+
+    /// Builds what the model needs for `threads` threads. Not timed.
+    fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error>;
+}
+
+/// A started model: runs jobs and task sets, many times.
+pub(crate) trait Instance {
+    /// Runs a job and returns its answer. With a recorder, the job's
+    /// leaves are recorded (see [`crate::trace::run_job`]).
+    fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
+
+    /// Runs every script of a set and returns their outcomes, in any order.
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+    ) -> Result<Vec<TaskOutcome>, Error>;
+}
+
+/// Declares the model files and lists their models, in report order.
+macro_rules! registry {
+    ($($file:ident :: $model:ident),* $(,)?) => {
+        $(mod $file;)*
+        /// Every model, in report order.
+        static MODELS: &[&dyn Model] = &[$(&$file::$model),*];
+    };
+}
+
+registry! {
+    sequential::Sequential,
+    interleave::Interleave,
+    tokio_current_thread::TokioCurrentThread,
+    threads_1core::Threads1Core,
+    decompose::Decompose,
+    rayon::Rayon,
+    threads::Threads,
+    hybrid::Hybrid,
+    tokio_multi_thread::TokioMultiThread,
+}
+
+/// Every model, in report order.
+///
+/// ```
+/// let names: Vec<_> = cvp_compare::models().map(|m| m.name).collect();
+/// assert_eq!(names[0], "sequential");
+/// assert!(names.contains(&"rayon"));
+/// ```
+pub fn models() -> impl Iterator<Item = ModelInfo> {
+    MODELS.iter().map(|m| m.info())
+}
+
+/// Finds a model by name.
+///
+/// ```
+/// let err = cvp_compare::find_model("rayonn").unwrap_err();
+/// assert!(err.to_string().starts_with("unknown model `rayonn`"));
+/// ```
+pub fn find_model(name: &str) -> Result<ModelInfo, Error> {
+    lookup(name).map(|m| m.info())
+}
+
+pub(crate) fn lookup(name: &str) -> Result<&'static dyn Model, Error> {
+    MODELS
+        .iter()
+        .copied()
+        .find(|m| m.info().name == name)
+        .ok_or_else(|| Error::UnknownModel {
+            name: name.into(),
+            valid: MODELS.iter().map(|m| m.info().name).collect(),
+        })
+}

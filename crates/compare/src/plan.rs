@@ -1,0 +1,425 @@
+//! The comparison matrix: which cells to run, running each one isolated
+//! with a timeout, and assembling the [`Report`].
+//!
+//! # Isolation
+//!
+//! The `cvp` binary runs every cell in a child process (`cvp run --json`,
+//! re-invoking its own executable): a panic, an abort or a hang of a model
+//! cannot take the comparison down (a hung child is killed at the timeout),
+//! each cell's CPU time, context switches and peak memory are its own, a
+//! model that pins threads or leaks them leaves nothing behind, and the
+//! exact command of a cell can be rerun by hand. A process start costs a
+//! few milliseconds per cell, which is not timed.
+//!
+//! [`Isolation::Thread`] runs cells on a thread of this process instead,
+//! for library users and tests. A cell that exceeds its timeout is reported
+//! as timed out and its thread is **abandoned**: it runs on in the
+//! background (Rust cannot kill a thread) and may slow later cells.
+
+use std::io::Read;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime};
+
+use cvp_workloads::{Preset, Shape, Workload};
+
+use crate::measure::{run_cell, CellSpec, Runs, DEFAULT_RUNS};
+use crate::models::{find_model, models, ModelInfo};
+use crate::report::{Cell, Machine, Report, Settings, Status, SCHEMA};
+use crate::server::EchoServer;
+use crate::verdict::verdicts;
+use crate::Error;
+
+/// How each cell is isolated from the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// In a child process of this executable, which must be the `cvp`
+    /// binary: `EXE run WORKLOAD --json ...`.
+    Process {
+        /// Path of the `cvp` executable.
+        exe: PathBuf,
+    },
+    /// On a thread of this process; a timed-out cell's thread is abandoned.
+    Thread,
+}
+
+/// What [`Plan::run`] reports while it runs.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// The number of cells planned.
+    Planned(usize),
+    /// A cell is about to run.
+    Started {
+        /// Its index, from 0.
+        index: usize,
+        /// What runs.
+        spec: &'a CellSpec,
+    },
+    /// A cell finished (in any status).
+    Finished {
+        /// Its index.
+        index: usize,
+        /// Its result.
+        cell: &'a Cell,
+    },
+}
+
+/// A comparison to run: workloads × models × thread counts at one preset.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The workloads, in order.
+    pub workloads: Vec<&'static Workload>,
+    /// The models, in order. `sequential` is always run as the baseline of
+    /// speedups, even when it is not listed.
+    pub models: Vec<ModelInfo>,
+    /// Thread counts to sweep (models that ignore `--threads` run once, at 1).
+    pub threads: Vec<usize>,
+    /// The size preset.
+    pub preset: Preset,
+    /// Runs per cell.
+    pub runs: Runs,
+    /// Longest one cell may take, warm-up and runs together.
+    pub cell_timeout: Duration,
+    /// How cells are isolated.
+    pub isolation: Isolation,
+}
+
+/// The default cell timeout.
+pub const DEFAULT_CELL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The cores available to this process.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Plan {
+    /// Every workload on every model at the available cores, automatic
+    /// runs, the default timeout, cells on threads.
+    pub fn new(preset: Preset) -> Self {
+        Self {
+            workloads: cvp_workloads::catalogue().iter().collect(),
+            models: models().collect(),
+            threads: vec![available_cores()],
+            preset,
+            runs: Runs::Auto,
+            cell_timeout: DEFAULT_CELL_TIMEOUT,
+            isolation: Isolation::Thread,
+        }
+    }
+
+    /// Checks the plan: thread counts and the timeout must be positive.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.threads.contains(&0) {
+            return Err(Error::ZeroThreads);
+        }
+        if self.cell_timeout.is_zero() {
+            return Err(Error::BadTimeout("0".into()));
+        }
+        Ok(())
+    }
+
+    /// The cells, in the order they run: per workload, `sequential` first
+    /// (it supplies the reference and the speedup baseline, and with
+    /// automatic runs gets at least [`DEFAULT_RUNS`]), then every other
+    /// model at every thread count.
+    pub fn cells(&self) -> Vec<CellSpec> {
+        let sequential = find_model("sequential").expect("sequential is registered");
+        let mut out = Vec::new();
+        for &w in &self.workloads {
+            let size = w.size(self.preset);
+            let spec = |m: ModelInfo, t: usize, runs: Runs| {
+                let mut s = CellSpec::new(w, m, t, size);
+                s.runs = runs;
+                s
+            };
+            let base_runs = match self.runs {
+                Runs::Auto => {
+                    Runs::AtLeast(NonZeroUsize::new(DEFAULT_RUNS).expect("DEFAULT_RUNS > 0"))
+                }
+                other => other,
+            };
+            out.push(spec(sequential, 1, base_runs));
+            for &m in self.models.iter().filter(|m| m.name != "sequential") {
+                if m.threaded {
+                    out.extend(self.threads.iter().map(|&t| spec(m, t, self.runs)));
+                } else {
+                    out.push(spec(m, 1, self.runs));
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs every cell and assembles the report. Stops early, with what was
+    /// measured and [`Report::interrupted`] set, once `stop` is set.
+    pub fn run(
+        &self,
+        stop: &AtomicBool,
+        progress: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<Report, Error> {
+        self.validate()?;
+        let machine = Machine::detect();
+        let started = Instant::now();
+        let started_unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let specs = self.cells();
+        progress(Progress::Planned(specs.len()));
+        let mut cells = Vec::with_capacity(specs.len());
+        let mut interrupted = false;
+        let mut index = 0;
+        'workloads: for &w in &self.workloads {
+            // The echo server runs only while the cells that need it do.
+            let mut server = None;
+            let mut server_error = None;
+            if needs_server(w) {
+                match EchoServer::start() {
+                    Ok(s) => server = Some(s),
+                    Err(e) => server_error = Some(e.to_string()),
+                }
+            }
+            let mut reference: Option<String> = None;
+            for spec in specs.iter().filter(|s| s.workload.name() == w.name()) {
+                if stop.load(Ordering::SeqCst) {
+                    interrupted = true;
+                    break 'workloads;
+                }
+                let mut spec = spec.clone();
+                spec.server = server.as_ref().map(EchoServer::addr);
+                spec.reference = reference.clone();
+                progress(Progress::Started { index, spec: &spec });
+                let cell = match &server_error {
+                    Some(e) => Some(spec.unrun(Status::Failed, e.clone())),
+                    None => match &self.isolation {
+                        Isolation::Process { exe } => in_child(exe, &spec, self.cell_timeout, stop),
+                        Isolation::Thread => in_thread(&spec, self.cell_timeout, stop),
+                    },
+                };
+                let Some(cell) = cell else {
+                    interrupted = true;
+                    break 'workloads;
+                };
+                if reference.is_none() && !cell.reference.is_empty() {
+                    reference = Some(cell.reference.clone());
+                }
+                progress(Progress::Finished { index, cell: &cell });
+                cells.push(cell);
+                index += 1;
+            }
+        }
+        fill_speedups(&mut cells);
+        let verdicts = verdicts(&cells);
+        Ok(Report {
+            schema: SCHEMA,
+            machine,
+            settings: Settings {
+                preset: self.preset.name().into(),
+                threads: self.threads.clone(),
+                runs: match self.runs {
+                    Runs::Auto => "auto".into(),
+                    Runs::AtLeast(n) => format!("auto, at least {n}"),
+                    Runs::Exactly(n) => n.to_string(),
+                },
+                cell_timeout_s: self.cell_timeout.as_secs_f64(),
+                isolation: match self.isolation {
+                    Isolation::Process { .. } => "process".into(),
+                    Isolation::Thread => "thread".into(),
+                },
+            },
+            started_unix,
+            elapsed_s: started.elapsed().as_secs_f64(),
+            interrupted,
+            cells,
+            verdicts,
+        })
+    }
+}
+
+fn needs_server(w: &Workload) -> bool {
+    matches!(w.shape(), Shape::Tasks(t) if t.task_set(1).needs_server())
+}
+
+/// Speedup over the `sequential` cell of the same workload and size, and
+/// efficiency over the cores each model may use.
+pub(crate) fn fill_speedups(cells: &mut [Cell]) {
+    let bases: Vec<(String, usize, u64)> = cells
+        .iter()
+        .filter(|c| c.model == "sequential" && c.status == Status::Ok && c.wall_ns > 0)
+        .map(|c| (c.workload.clone(), c.size, c.wall_ns))
+        .collect();
+    for c in cells
+        .iter_mut()
+        .filter(|c| matches!(c.status, Status::Ok | Status::Wrong) && c.wall_ns > 0)
+    {
+        if let Some((_, _, base)) = bases
+            .iter()
+            .find(|(w, s, _)| *w == c.workload && *s == c.size)
+        {
+            let speedup = *base as f64 / c.wall_ns as f64;
+            c.speedup = Some(speedup);
+            c.efficiency = Some(speedup / c.cores.max(1) as f64);
+        }
+    }
+}
+
+/// Runs a cell on a thread; `None` when stopped.
+fn in_thread(spec: &CellSpec, timeout: Duration, stop: &AtomicBool) -> Option<Cell> {
+    let (tx, rx) = mpsc::channel();
+    let owned = spec.clone();
+    let spawned = std::thread::Builder::new()
+        .name("cvp-cell".into())
+        .spawn(move || {
+            let _ = tx.send(run_cell(&owned));
+        });
+    if let Err(e) = spawned {
+        return Some(spec.unrun(
+            Status::Failed,
+            format!("could not start the cell thread: {e}"),
+        ));
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(cell) => return Some(cell),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Some(spec.unrun(Status::Failed, "the cell thread died without a result"))
+            }
+            Err(RecvTimeoutError::Timeout) if stop.load(Ordering::SeqCst) => return None,
+            Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {
+                return Some(spec.unrun(
+                    Status::TimedOut,
+                    format!(
+                        "exceeded the cell timeout of {} s; its thread was abandoned",
+                        timeout.as_secs_f64()
+                    ),
+                ))
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+/// The arguments of `cvp run` that measure `spec` and print it as JSON.
+pub fn child_args(spec: &CellSpec) -> Vec<String> {
+    let mut args = vec![
+        "run".to_owned(),
+        spec.workload.name().to_owned(),
+        "--model".to_owned(),
+        spec.model.name.to_owned(),
+        "--size".to_owned(),
+        spec.size.to_string(),
+        "--threads".to_owned(),
+        spec.threads.to_string(),
+        "--json".to_owned(),
+    ];
+    match spec.runs {
+        Runs::Auto => {}
+        Runs::AtLeast(n) => args.extend(["--min-runs".to_owned(), n.to_string()]),
+        Runs::Exactly(n) => args.extend(["--runs".to_owned(), n.to_string()]),
+    }
+    if let Some(server) = spec.server {
+        args.extend(["--server".to_owned(), server.to_string()]);
+    }
+    if let Some(reference) = &spec.reference {
+        // `=` keeps an answer that starts with `-` from reading as a flag.
+        args.push(format!("--expect={reference}"));
+    }
+    if spec.trace {
+        args.push("--trace".to_owned());
+    }
+    args
+}
+
+/// Runs a cell in a child process; `None` when stopped (Ctrl-C).
+fn in_child(exe: &PathBuf, spec: &CellSpec, timeout: Duration, stop: &AtomicBool) -> Option<Cell> {
+    let child = Command::new(exe)
+        .args(child_args(spec))
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return Some(spec.unrun(
+                Status::Failed,
+                format!("could not start `{}`: {e}", exe.display()),
+            ))
+        }
+    };
+    // Drain both pipes on threads so a chatty child never blocks on them.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) => {}
+            Err(_) => break None,
+        }
+        if stop.load(Ordering::SeqCst) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Some(spec.unrun(
+                Status::TimedOut,
+                format!(
+                    "exceeded the cell timeout of {} s; its process was killed",
+                    timeout.as_secs_f64()
+                ),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if status.and_then(|s| s.signal()) == Some(libc::SIGINT) || stop.load(Ordering::SeqCst) {
+            return None;
+        }
+    }
+    if let Some(cell) = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Cell>(l).ok())
+    {
+        return Some(cell);
+    }
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output");
+    let how = status.map_or_else(|| "could not be waited for".to_owned(), |s| s.to_string());
+    Some(spec.unrun(Status::Failed, format!("cell process {how}: {last}")))
+}

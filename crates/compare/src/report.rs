@@ -1,0 +1,307 @@
+//! The report data model: what `cvp compare` measured, as serde types.
+//!
+//! One [`Report`] is written as `results/report.json` (schema
+//! [`SCHEMA`]) and rendered as tables and verdicts (`report.md`, the
+//! terminal). Anything that draws from the results — charts, an HTML page,
+//! timelines, snapshots — reads these types (`serde_json::from_str` on the
+//! file), so it can be written as a separate module without touching the
+//! runner.
+//!
+//! A [`Cell`] is one workload × model × thread count: its status, its answer
+//! and the reference, its summary statistics, every measured [`Run`], the
+//! probe's [`LatenessStats`] and, when recorded, a [`Trace`]. `cvp run
+//! --json` prints one cell; `cvp compare --json` prints the whole report.
+//! Durations are integer nanoseconds (`*_ns`), memory is KiB.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of this schema; bumped on any change that is not an added
+/// optional field.
+pub const SCHEMA: u32 = 1;
+
+/// Everything one `cvp compare` measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// Where it ran.
+    pub machine: Machine,
+    /// How it ran.
+    pub settings: Settings,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    /// Wall time of the whole comparison, in seconds.
+    pub elapsed_s: f64,
+    /// Whether Ctrl-C stopped it before every cell ran.
+    pub interrupted: bool,
+    /// Every cell, workload by workload, in catalogue and registry order.
+    pub cells: Vec<Cell>,
+    /// The field's claims, checked against the cells.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// The machine a report was measured on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name (`/proc/cpuinfo`).
+    pub cpu_model: String,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Operating system and kernel.
+    pub os: String,
+    /// `rustc -V` of the compiler that built the runner.
+    pub rustc: String,
+    /// The 1-minute load average when the measurement started
+    /// (`/proc/loadavg`): above `cores`, other processes competed for the
+    /// CPUs and timings, parallel ones most, are disturbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_average: Option<f64>,
+}
+
+/// The settings of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The size preset.
+    pub preset: String,
+    /// Thread counts swept.
+    pub threads: Vec<usize>,
+    /// Measured runs per cell: a number, or `auto` (3, more for short
+    /// cells, fewer for long ones).
+    pub runs: String,
+    /// Longest a cell may take, in seconds.
+    pub cell_timeout_s: f64,
+    /// How cells were isolated: `process` or `thread`.
+    pub isolation: String,
+}
+
+/// The outcome of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Ran, and every run gave the reference answer.
+    Ok,
+    /// Ran, but some run's answer differs from the reference.
+    Wrong,
+    /// Panicked or returned an error; see [`Cell::reason`].
+    Failed,
+    /// Exceeded the cell timeout.
+    TimedOut,
+    /// The model cannot run this workload; see [`Cell::reason`].
+    NotApplicable,
+}
+
+impl Status {
+    /// The word shown in tables: `ok`, `WRONG`, `FAILED`, `TIMEOUT`, `n/a`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Wrong => "WRONG",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMEOUT",
+            Status::NotApplicable => "n/a",
+        }
+    }
+}
+
+/// One workload on one model at one thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Workload name.
+    pub workload: String,
+    /// Workload class (`cpu`, `memory`, `io`, `mixed`, `probe`).
+    pub class: String,
+    /// Model name.
+    pub model: String,
+    /// Whether the model is concurrent.
+    pub concurrent: bool,
+    /// Whether the model is parallel.
+    pub parallel: bool,
+    /// Whether the model is preemptive (OS threads).
+    #[serde(default)]
+    pub preemptive: bool,
+    /// The `--threads` value it ran with.
+    pub threads: usize,
+    /// Cores the model may use at that thread count.
+    pub cores: usize,
+    /// Workload size.
+    pub size: usize,
+    /// The outcome.
+    pub status: Status,
+    /// Why it failed, timed out or is n/a.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The model's answer (the first wrong one, if any was wrong).
+    pub answer: String,
+    /// The reference answer.
+    pub reference: String,
+    /// Whether every run's answer matched the reference.
+    pub verified: bool,
+    /// Median wall time of the measured runs.
+    pub wall_ns: u64,
+    /// Fastest run.
+    pub wall_min_ns: u64,
+    /// Slowest run.
+    pub wall_max_ns: u64,
+    /// Median CPU time (user + sys) of the runs.
+    pub cpu_ns: u64,
+    /// Sequential median wall over this cell's, same workload and size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    /// Speedup over the cores the model may use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<f64>,
+    /// Task sets: median achieved concurrency (Little's law: summed task
+    /// latency over wall time; a task's latency counts from its start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<f64>,
+    /// The probe's lateness over every measured run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<LatenessStats>,
+    /// Largest peak resident set of the runs, KiB (the whole cell process).
+    pub peak_rss_kib: u64,
+    /// The warm-up run's wall time (not counted in the statistics).
+    pub warmup_ns: u64,
+    /// Every measured run.
+    pub runs: Vec<Run>,
+    /// What ran when, from an extra untimed run, if one was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
+}
+
+impl Cell {
+    /// `workload/model/threads`, the cell's label in verdicts and progress.
+    pub fn label(&self) -> String {
+        format!("{}/{}/{}", self.workload, self.model, self.threads)
+    }
+}
+
+/// One measured run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Wall time (monotonic clock).
+    pub wall_ns: u64,
+    /// CPU time, user + system, of the whole process during the run.
+    pub cpu_ns: u64,
+    /// User CPU time.
+    pub user_ns: u64,
+    /// System CPU time.
+    pub sys_ns: u64,
+    /// Voluntary context switches (a thread blocked).
+    pub voluntary_switches: u64,
+    /// Involuntary context switches (a thread was preempted).
+    pub involuntary_switches: u64,
+    /// Peak resident set of the process so far, KiB.
+    pub peak_rss_kib: u64,
+    /// Task sets: summed task latency over wall time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<f64>,
+    /// The probe's lateness in this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<LatenessStats>,
+}
+
+/// A lateness distribution: how late the probe's ticks woke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatenessStats {
+    /// Number of ticks.
+    pub count: usize,
+    /// Median.
+    pub p50_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// Worst.
+    pub max_ns: u64,
+}
+
+impl From<cvp_workloads::Lateness> for LatenessStats {
+    fn from(l: cvp_workloads::Lateness) -> Self {
+        Self {
+            count: l.count,
+            p50_ns: l.p50.as_nanos() as u64,
+            p99_ns: l.p99.as_nanos() as u64,
+            max_ns: l.max.as_nanos() as u64,
+        }
+    }
+}
+
+/// A recorded timeline: spans of work on lanes (OS threads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Number of lanes; lane numbers are `0..lanes` in order of first use.
+    pub lanes: u32,
+    /// The spans, by start time.
+    pub spans: Vec<Span>,
+}
+
+/// One piece of work on one OS thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// The OS thread, numbered from 0 in order of first use.
+    pub lane: u32,
+    /// What ran: a chunk's range, a task's id.
+    pub label: String,
+    /// Start, from the recorder's origin.
+    pub start_ns: u64,
+    /// End, from the recorder's origin.
+    pub end_ns: u64,
+}
+
+/// A claim of the field, checked against the measured cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Stable identifier of the claim (`io-concurrency-wins`,
+    /// `cpu-one-core-no-speedup`, ...), for snapshots.
+    pub claim: String,
+    /// The workload it is about, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// Whether the measurement supports the claim; `None` when the cells it
+    /// needs are missing.
+    pub holds: Option<bool>,
+    /// The claim as measured, in one sentence with the numbers.
+    pub text: String,
+    /// Labels of the cells it rests on.
+    pub cells: Vec<String>,
+}
+
+impl Machine {
+    /// Describes the machine this process runs on.
+    pub fn detect() -> Self {
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pretty = std::fs::read_to_string("/etc/os-release")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                    .map(|v| v.trim_matches('"').to_owned())
+            });
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .ok()
+            .map(|s| s.trim().to_owned());
+        let os = match (pretty, kernel) {
+            (Some(p), Some(k)) => format!("{p}, Linux {k}"),
+            (Some(p), None) => p,
+            (None, Some(k)) => format!("Linux {k}"),
+            (None, None) => std::env::consts::OS.to_owned(),
+        };
+        let load_average = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()));
+        Self {
+            cpu_model,
+            cores,
+            os,
+            rustc: env!("CVP_RUSTC_VERSION").to_owned(),
+            load_average,
+        }
+    }
+}

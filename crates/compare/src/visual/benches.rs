@@ -1,0 +1,257 @@
+//! `results/benches.md`: criterion's measurements as a table of ratios,
+//! each engine against each anchor in the same benchmark group.
+//!
+//! Criterion leaves, for every benchmark, `GROUP/FUNCTION[/VALUE]/new/`
+//! with `benchmark.json` (the ids, the throughput) and `estimates.json`
+//! (the statistics) under `target/criterion`. A function whose id names
+//! one of cvp's engines ([`is_engine`]) is compared with every other
+//! function of its group and parameter: `engine / anchor` below 1 means
+//! the engine is faster.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::charts::fmt_ns;
+
+/// Whether a criterion function id is one of cvp's engines rather than an
+/// anchor: it names `cvp`, `interleave`, `decompose` or `hybrid`.
+///
+/// ```
+/// use cvp_compare::visual::is_engine;
+/// assert!(is_engine("cvp-interleave"));
+/// assert!(is_engine("decompose"));
+/// assert!(!is_engine("rayon"));
+/// assert!(!is_engine("tokio-current-thread"));
+/// ```
+pub fn is_engine(function_id: &str) -> bool {
+    let id = function_id.to_ascii_lowercase();
+    ["cvp", "interleave", "decompose", "hybrid"]
+        .iter()
+        .any(|e| id.contains(e))
+}
+
+#[derive(Deserialize)]
+struct Benchmark {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    throughput: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+}
+
+#[derive(Deserialize)]
+struct Estimates {
+    mean: Estimate,
+    slope: Option<Estimate>,
+}
+
+/// One benchmark, as criterion measured it.
+struct Measured {
+    function: String,
+    /// Criterion's typical time per iteration: the slope where it fitted
+    /// one, the mean otherwise.
+    ns: f64,
+    /// Elements per iteration, when the bench declared a throughput.
+    elements: Option<u64>,
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<T> {
+    let text = std::fs::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
+}
+
+/// Every `new/` folder under `dir`, depth first, sorted.
+fn find_new(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if !e.file_type()?.is_dir() {
+            continue;
+        }
+        if e.file_name() == "new" && path.join("benchmark.json").is_file() {
+            out.push(path);
+        } else if e.file_name() != "report" && e.file_name() != "base" && e.file_name() != "change"
+        {
+            find_new(&path, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads criterion's results under `criterion_dir` (usually
+/// `target/criterion`) and returns `benches.md`: per benchmark group and
+/// parameter, each engine against each anchor, with the ratio.
+///
+/// Fails when the folder cannot be read, holds no results, or holds a file
+/// criterion did not write.
+pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
+    let mut dirs = Vec::new();
+    find_new(criterion_dir, &mut dirs).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("reading {}: {e}", criterion_dir.display()),
+        )
+    })?;
+    // (group, parameter) -> benchmarks, in a stable order.
+    let mut groups: BTreeMap<(String, String), Vec<Measured>> = BTreeMap::new();
+    for dir in &dirs {
+        let b: Benchmark = read_json(&dir.join("benchmark.json"))?;
+        let est: Estimates = read_json(&dir.join("estimates.json"))?;
+        let elements = b
+            .throughput
+            .as_ref()
+            .and_then(|t| t.get("Elements"))
+            .and_then(|n| n.as_u64());
+        groups
+            .entry((b.group_id.clone(), b.value_str.clone().unwrap_or_default()))
+            .or_default()
+            .push(Measured {
+                function: b.function_id.unwrap_or_else(|| b.group_id.clone()),
+                ns: est
+                    .slope
+                    .map_or(est.mean.point_estimate, |s| s.point_estimate),
+                elements,
+            });
+    }
+    if groups.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "no criterion results under {} (run `cargo bench` first)",
+                criterion_dir.display()
+            ),
+        ));
+    }
+
+    let per = |m: &Measured| match m.elements {
+        Some(n) if n > 1 => format!("{} ({} per element)", fmt_ns(m.ns), fmt_ns(m.ns / n as f64)),
+        _ => fmt_ns(m.ns),
+    };
+    let mut out = String::from(
+        "# Benches\n\n\
+         Criterion's typical time per iteration (its slope estimate, or the mean), each of cvp's engines \
+         against each anchor measured in the same run and group. `engine / anchor` below 1 means the \
+         engine is faster. Written by `cargo xtask bench`; absolute times depend on the machine, the \
+         ratios less so.\n\n\
+         | bench | engine | time | anchor | time | engine / anchor |\n\
+         |---|---|---:|---|---:|---:|\n",
+    );
+    for ((group, param), benches) in &groups {
+        let name = if param.is_empty() {
+            group.clone()
+        } else {
+            format!("{group}/{param}")
+        };
+        let (engines, anchors): (Vec<&Measured>, Vec<&Measured>) =
+            benches.iter().partition(|m| is_engine(&m.function));
+        for e in &engines {
+            if anchors.is_empty() {
+                let _ = writeln!(out, "| {name} | {} | {} | – | – | – |", e.function, per(e));
+            }
+            for a in &anchors {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {} | {} | {} | **{:.2}** |",
+                    e.function,
+                    per(e),
+                    a.function,
+                    per(a),
+                    e.ns / a.ns
+                );
+            }
+        }
+        if engines.is_empty() {
+            for a in &anchors {
+                let _ = writeln!(out, "| {name} | – | – | {} | {} | – |", a.function, per(a));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn bench(root: &Path, path: &str, group: &str, function: &str, value: Option<&str>, ns: f64) {
+        let dir = root.join(path).join("new");
+        std::fs::create_dir_all(&dir).unwrap();
+        let value = value.map_or("null".to_owned(), |v| format!("\"{v}\""));
+        std::fs::write(
+            dir.join("benchmark.json"),
+            format!(
+                r#"{{"group_id":"{group}","function_id":"{function}","value_str":{value},"throughput":{{"Elements":1000}},"full_id":"x","directory_name":"x","title":"x"}}"#
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("estimates.json"),
+            format!(
+                r#"{{"mean":{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0}},"point_estimate":{ns},"standard_error":1.0}},"median":{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0}},"point_estimate":{ns},"standard_error":1.0}},"median_abs_dev":{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0}},"point_estimate":1.0,"standard_error":1.0}},"slope":null,"std_dev":{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0}},"point_estimate":1.0,"standard_error":1.0}}}}"#
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn ratios_of_engines_to_anchors() {
+        let root = std::env::temp_dir().join(format!("cvp-benches-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        bench(
+            &root,
+            "switch/cvp-interleave",
+            "switch",
+            "cvp-interleave",
+            None,
+            50_000.0,
+        );
+        bench(&root, "switch/tokio", "switch", "tokio", None, 100_000.0);
+        bench(
+            &root,
+            "switch/async-executor",
+            "switch",
+            "async-executor",
+            None,
+            200_000.0,
+        );
+        bench(
+            &root,
+            "join/decompose/30",
+            "join",
+            "decompose",
+            Some("30"),
+            2_000_000.0,
+        );
+        bench(
+            &root,
+            "join/rayon/30",
+            "join",
+            "rayon",
+            Some("30"),
+            1_000_000.0,
+        );
+        std::fs::create_dir_all(root.join("report")).unwrap();
+        let md = bench_table(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | tokio | 100 µs (100 ns per element) | **0.50** |"), "{md}");
+        assert!(
+            md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | async-executor |")
+        );
+        assert!(md.contains("| join/30 | decompose | 2.0 ms (2 µs per element) | rayon | 1.0 ms (1 µs per element) | **2.00** |"), "{md}");
+        assert!(bench_table(&root).is_err());
+    }
+}

@@ -1,0 +1,264 @@
+//! The report as pictures: SVG charts, a self-contained `index.html`,
+//! Chrome traces, Amdahl fits, and criterion's benches as a table.
+//!
+//! [`write()`] draws everything from a [`Report`] (plus the [`Timeline`]s
+//! that [`record_timelines`] recorded) into an output folder:
+//!
+//! ```text
+//! index.html                 every chart inline, verdicts beside them; opens offline
+//! charts/speedup-W.svg       speedup over sequential by model (log scale)
+//! charts/scaling-W.svg       speedup against cores, with Amdahl's fit (parallel models)
+//! charts/lateness-W.svg      the probe's lateness, p50 / p99 / worst (log scale)
+//! charts/timeline-W.svg      what ran when, one lane per OS thread
+//! traces/W-MODEL.json        the same runs as Chrome traces (open in Perfetto)
+//! ```
+//!
+//! Charts are drawn with plotters; the page is a template around them with a
+//! check script that marks `<body data-check="ok">` when every chart is
+//! there and drawn. A wrong answer, a failure, a timeout or an n/a stays
+//! on every chart, marked.
+//!
+//! ```
+//! use cvp_compare::visual::fit_amdahl;
+//! let fit = fit_amdahl(&[(2, 1.6)]).unwrap();
+//! assert!((fit.serial_fraction - 0.25).abs() < 1e-6);
+//! ```
+
+mod amdahl;
+mod benches;
+mod charts;
+mod chrome_trace;
+mod html;
+mod timeline;
+
+use std::path::{Path, PathBuf};
+
+pub use amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
+pub use benches::{bench_table, is_engine};
+pub use timeline::{record_timelines, Timeline, TIMELINE_MODELS};
+
+use crate::report::{Cell, Report, Trace};
+use crate::Error;
+use html::{Figure, Section};
+
+/// A chart, or nothing to draw, or why drawing failed.
+type Drawn = Result<Option<String>, Box<dyn std::error::Error>>;
+
+const SPEEDUP_CAPTION: &str =
+    "Bars: median speedup over sequential; whiskers: slowest to fastest run; \
+     red: wrong answer; failed, timed-out and n/a cells are listed with their reason.";
+const SCALING_CAPTION: &str =
+    "Solid: measured; dashed: Amdahl's law with the fitted serial fraction f, \
+     out to 64 cores (rings: its predictions at 16 and 64); grey: ideal scaling.";
+const LATENESS_CAPTION: &str =
+    "How late a 1 ms periodic probe woke while the workload ran: a model \
+     that never preempts a busy task shows it here.";
+const TIMELINE_CAPTION: &str =
+    "One bar per poll, task or chunk, coloured by task or chunk; one lane \
+     per OS thread; one time axis for every panel.";
+
+/// File names a person can type: the workload's kebab-case name, kept to
+/// `[a-z0-9-]`.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
+    std::fs::write(path, contents).map_err(|e| Error::Output {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn drawing(path: &Path, e: Box<dyn std::error::Error>) -> Error {
+    Error::Output {
+        path: path.to_owned(),
+        reason: format!("drawing the chart failed: {e}"),
+    }
+}
+
+/// Creates `dir/sub` and removes what an earlier run left there with this
+/// extension, so no stale chart or trace outlives its data.
+fn fresh_dir(dir: &Path, sub: &str, ext: &str) -> Result<PathBuf, Error> {
+    let path = dir.join(sub);
+    let err = |e: std::io::Error| Error::Output {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(&path).map_err(err)?;
+    for entry in std::fs::read_dir(&path).map_err(err)? {
+        let p = entry.map_err(err)?.path();
+        if p.extension().is_some_and(|x| x == ext) {
+            std::fs::remove_file(&p).map_err(err)?;
+        }
+    }
+    Ok(path)
+}
+
+/// The registry position of a model: its `pid` in Chrome traces.
+fn pid(model: &str) -> u32 {
+    crate::models()
+        .position(|m| m.name == model)
+        .map_or(99, |i| i as u32)
+}
+
+/// A timeline panel's title: the model, its lanes and what a bar is.
+fn panel_title(t: &Timeline, trace: &Trace) -> String {
+    let kind = crate::find_model(&t.model).map_or("", |m| match (m.concurrent, m.parallel) {
+        (false, false) => "one thing at a time",
+        (true, false) => "concurrent on one core",
+        (false, true) => "parallel",
+        (true, true) => "concurrent and parallel",
+    });
+    let threads = if t.threads > 1 {
+        format!(" ×{}", t.threads)
+    } else {
+        String::new()
+    };
+    let end = trace.spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
+    format!(
+        "{}{threads} ({kind}): {} OS thread{}, {} {}s, done at {}",
+        t.model,
+        trace.lanes,
+        if trace.lanes == 1 { "" } else { "s" },
+        trace.spans.len(),
+        t.unit,
+        charts::fmt_ns(end as f64)
+    )
+}
+
+/// Writes the charts, the Chrome traces and `index.html` for `report` into
+/// `dir` (which must exist), and returns the files written, the page
+/// first. `timelines` come from [`record_timelines`]; cells that carry a
+/// trace of their own (`cvp run --trace`) get a timeline and a trace too.
+pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<PathBuf>, Error> {
+    let chart_dir = fresh_dir(dir, "charts", "svg")?;
+    let trace_dir = fresh_dir(dir, "traces", "json")?;
+    let mut files = Vec::new();
+
+    let mut workloads: Vec<&str> = Vec::new();
+    for c in &report.cells {
+        if !workloads.contains(&c.workload.as_str()) {
+            workloads.push(&c.workload);
+        }
+    }
+
+    let mut sections = Vec::new();
+    for w in workloads {
+        let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
+        let class = cells.first().map_or("", |c| c.class.as_str());
+        let mut figures = Vec::new();
+        let mut chart = |kind: &str, caption: String, drawn: Drawn| -> Result<(), Error> {
+            let file = format!("{kind}-{}.svg", slug(w));
+            let path = chart_dir.join(&file);
+            if let Some(svg) = drawn.map_err(|e| drawing(&path, e))? {
+                write_file(&path, &svg)?;
+                files.push(path);
+                figures.push(Figure { file, caption, svg });
+            }
+            Ok(())
+        };
+
+        chart(
+            "speedup",
+            SPEEDUP_CAPTION.into(),
+            charts::speedup_chart(w, &cells),
+        )?;
+        // Amdahl's law is about computation: jobs only.
+        let is_job =
+            cvp_workloads::find(w).is_ok_and(|x| matches!(x.shape(), cvp_workloads::Shape::Job(_)));
+        let scaling = if is_job {
+            charts::scaling(&cells)
+        } else {
+            Vec::new()
+        };
+        chart(
+            "scaling",
+            SCALING_CAPTION.into(),
+            charts::scaling_chart(w, &scaling),
+        )?;
+        chart(
+            "lateness",
+            LATENESS_CAPTION.into(),
+            charts::lateness_chart(w, &cells),
+        )?;
+
+        // Timelines: the recorded runs, then cells that carry their own trace.
+        let own: Vec<Timeline> = cells
+            .iter()
+            .filter_map(|c| {
+                let trace = c.trace.clone()?;
+                let unit = "span";
+                Some(Timeline {
+                    workload: w.into(),
+                    model: c.model.clone(),
+                    threads: c.threads,
+                    size: c.size,
+                    unit,
+                    trace: Ok(trace),
+                })
+            })
+            .collect();
+        let mut panels = Vec::new();
+        let mut missing = Vec::new();
+        for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
+            match &t.trace {
+                Ok(trace) => panels.push(charts::Panel {
+                    title: panel_title(t, trace),
+                    trace,
+                }),
+                Err(why) => missing.push(format!("{}: {why}", t.model)),
+            }
+        }
+        let mut caption = TIMELINE_CAPTION.to_owned();
+        if panels
+            .iter()
+            .any(|p| p.trace.spans.len() > charts::MAX_SPANS)
+        {
+            caption += &format!(
+                " Runs with more than {0} spans show their first {0}.",
+                charts::MAX_SPANS
+            );
+        }
+        if !missing.is_empty() {
+            caption += &format!(" Not recorded: {}.", missing.join("; "));
+        }
+        chart("timeline", caption, charts::timeline_chart(w, &panels))?;
+
+        let mut traces = Vec::new();
+        for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
+            let Ok(trace) = &t.trace else { continue };
+            let file = format!("{}-{}-{}.json", slug(w), slug(&t.model), t.threads);
+            let path = trace_dir.join(&file);
+            let title = format!("{w} on {} ×{}", t.model, t.threads);
+            write_file(
+                &path,
+                &chrome_trace::chrome_trace(&title, pid(&t.model), trace),
+            )?;
+            files.push(path);
+            traces.push(format!("traces/{file}"));
+        }
+
+        sections.push(Section {
+            workload: w,
+            class,
+            cells,
+            figures,
+            scaling,
+            traces,
+        });
+    }
+
+    let page = dir.join("index.html");
+    write_file(&page, &html::page(report, &sections))?;
+    files.insert(0, page);
+    Ok(files)
+}

@@ -1,0 +1,270 @@
+//! Timelines from measurement: what ran when, on which OS thread.
+//!
+//! For one workload of each class in a report, [`record_timelines`] runs the
+//! four models of the classic picture once more, untimed, recording every
+//! piece of work: `sequential` (one lane, one thing after another),
+//! `interleave` (one lane, tasks interleaved at their waits), `decompose`
+//! (a lane per worker, chunks side by side) and `hybrid` (a lane per
+//! worker, tasks interleaved on each).
+//!
+//! Jobs are recorded through the models themselves: every leaf of
+//! `map_reduce` is a span ([`crate::trace::run_job`]). Task sets are
+//! recorded here, with each model's division of the scripts: one span per
+//! script for the blocking interpreters (`sequential`, `decompose`), and for
+//! the green threads one span per poll from cvp-interleave's own poll trace,
+//! on a traced runtime built for the purpose.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+
+use cvp_decompose::{Pool, Strategy};
+use cvp_interleave::Runtime;
+use cvp_workloads::{run_script_async, Preset, ScriptCtx, Shape, TaskSet, Workload};
+
+use crate::exec::interleave::InterleaveEnv;
+use crate::exec::run_blocking;
+use crate::measure::panic_message;
+use crate::report::{Report, Trace};
+use crate::trace::Recorder;
+use crate::EchoServer;
+
+/// The models drawn on every timeline, in the order they are drawn.
+pub const TIMELINE_MODELS: [&str; 4] = ["sequential", "interleave", "decompose", "hybrid"];
+
+/// One recorded run of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// The workload.
+    pub workload: String,
+    /// The model.
+    pub model: String,
+    /// The thread count it ran with.
+    pub threads: usize,
+    /// The workload size it ran at.
+    pub size: usize,
+    /// What one span is: `chunk`, `task` or `poll`.
+    pub unit: &'static str,
+    /// What ran when; or why it could not be recorded.
+    pub trace: Result<Trace, String>,
+}
+
+/// The workloads drawn as timelines: the first of each class in the report
+/// that needs no echo server (any workload when a class has no other).
+fn chosen(report: &Report) -> Vec<&'static Workload> {
+    let mut out: Vec<&'static Workload> = Vec::new();
+    let names = report.cells.iter().map(|c| c.workload.as_str());
+    let mut seen: Vec<&str> = Vec::new();
+    let workloads: Vec<&'static Workload> = names
+        .filter(|n| {
+            let new = !seen.contains(n);
+            seen.push(n);
+            new
+        })
+        .filter_map(|n| cvp_workloads::find(n).ok())
+        .collect();
+    let needs_server = |w: &Workload| match w.shape() {
+        Shape::Tasks(t) => t.task_set(1).needs_server(),
+        Shape::Job(_) => false,
+    };
+    for w in &workloads {
+        if out.iter().any(|o| o.class() == w.class()) {
+            continue;
+        }
+        let best = workloads
+            .iter()
+            .find(|o| o.class() == w.class() && !needs_server(o))
+            .unwrap_or(w);
+        out.push(best);
+    }
+    out
+}
+
+/// Records the timelines for `report`: for one workload of each class in
+/// it, each of [`TIMELINE_MODELS`] once, untimed, at the report's largest
+/// thread count and at most the `quick` size, for those of the models
+/// that the report has cells of (the picture is about shape,
+/// not duration). Takes a second or two.
+///
+/// A model that cannot run the workload, fails or panics gives a timeline
+/// whose trace is the reason, which the page shows in place of the chart.
+pub fn record_timelines(report: &Report) -> Vec<Timeline> {
+    let threads = report
+        .settings
+        .threads
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut out = Vec::new();
+    for w in chosen(report) {
+        let cell_size = report
+            .cells
+            .iter()
+            .find(|c| c.workload == w.name())
+            .map_or(0, |c| c.size);
+        let size = if cell_size == 0 {
+            w.size(Preset::Quick)
+        } else {
+            cell_size.min(w.size(Preset::Quick))
+        };
+        // Only models the comparison ran: `--models` is respected here too.
+        let ran = |m: &str| report.cells.iter().any(|c| c.model == m);
+        for model in TIMELINE_MODELS.into_iter().filter(|m| ran(m)) {
+            let threads = if matches!(model, "sequential" | "interleave") {
+                1
+            } else {
+                threads
+            };
+            let unit = match (w.shape(), model) {
+                (Shape::Job(_), _) => "chunk",
+                (Shape::Tasks(_), "interleave" | "hybrid") => "poll",
+                (Shape::Tasks(_), _) => "task",
+            };
+            let trace = catch_unwind(AssertUnwindSafe(|| record(w, model, threads, size)))
+                .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
+            out.push(Timeline {
+                workload: w.name().into(),
+                model: model.into(),
+                threads,
+                size,
+                unit,
+                trace,
+            });
+        }
+    }
+    out
+}
+
+/// One traced run of `w` on `model`.
+fn record(w: &'static Workload, model: &str, threads: usize, size: usize) -> Result<Trace, String> {
+    let m = crate::models::lookup(model).map_err(|e| e.to_string())?;
+    if let Some(why) = m.not_applicable(w, size, threads) {
+        return Err(format!("n/a: {why}"));
+    }
+    match w.shape() {
+        Shape::Job(job) => {
+            let mut instance = m.start(threads).map_err(|e| e.to_string())?;
+            let mut input = job.prepare(size);
+            let rec = Recorder::new();
+            instance.run_job(job, &mut input, Some(&rec));
+            Ok(rec.finish())
+        }
+        Shape::Tasks(tasks) => {
+            let set = Arc::new(tasks.task_set(size));
+            let server = if set.needs_server() {
+                Some(EchoServer::start().map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            let addr = server.as_ref().map(EchoServer::addr);
+            // The pool's threads start before the clock does.
+            let pool = match model {
+                "decompose" | "hybrid" => Some(Pool::new(threads).map_err(|e| e.to_string())?),
+                _ => None,
+            };
+            let rec = Recorder::new();
+            record_tasks(model, &set, pool.as_ref(), addr, &rec)?;
+            Ok(rec.finish())
+        }
+    }
+}
+
+/// Runs the scripts of `set` the way `model` divides them, recording.
+fn record_tasks(
+    model: &str,
+    set: &Arc<TaskSet>,
+    pool: Option<&Pool>,
+    server: Option<SocketAddr>,
+    rec: &Recorder,
+) -> Result<(), String> {
+    let n = set.scripts.len();
+    let blocking = |i: usize| -> Result<(), String> {
+        let start = Instant::now();
+        run_blocking(&set.scripts[i], server).map_err(|e| e.to_string())?;
+        rec.span(format!("task {i}"), start, Instant::now());
+        Ok(())
+    };
+    let both = |a: Result<(), String>, b: Result<(), String>| a.and(b);
+    match model {
+        "sequential" => (0..n).try_for_each(blocking),
+        "interleave" => green_threads(set, (0..n).collect(), server, rec),
+        "decompose" => {
+            let pool = pool.ok_or("no pool")?;
+            pool.map_reduce(
+                0..n,
+                Strategy::Dynamic { grain: 1 },
+                |r| r.into_iter().try_for_each(blocking),
+                both,
+            )
+        }
+        "hybrid" => {
+            let pool = pool.ok_or("no pool")?;
+            let shares = pool.num_threads().min(n).max(1);
+            pool.map_reduce(
+                0..shares,
+                Strategy::STATIC,
+                |r| {
+                    r.into_iter().try_for_each(|k| {
+                        green_threads(set, (k..n).step_by(shares).collect(), server, rec)
+                    })
+                },
+                both,
+            )
+        }
+        other => Err(format!("no task-set timeline for `{other}`")),
+    }
+}
+
+/// Runs scripts `ids` as green threads on a traced cvp-interleave runtime
+/// on the calling thread, then records each poll of a script's task as a
+/// span on this thread's lane.
+fn green_threads(
+    set: &Arc<TaskSet>,
+    ids: Vec<usize>,
+    server: Option<SocketAddr>,
+    rec: &Recorder,
+) -> Result<(), String> {
+    let origin = Instant::now();
+    let rt = Runtime::builder().trace(true).build();
+    let (tasks, results) = rt
+        .block_on(async {
+            let handles: Vec<_> = ids
+                .iter()
+                .map(|&i| {
+                    let set = Arc::clone(set);
+                    let h = cvp_interleave::spawn(async move {
+                        let ctx = ScriptCtx {
+                            server,
+                            released: std::time::Instant::now(),
+                        };
+                        run_script_async(&InterleaveEnv, &set.scripts[i], &ctx).await
+                    });
+                    (h.id(), i, h)
+                })
+                .collect();
+            let mut tasks = HashMap::with_capacity(handles.len());
+            let mut results = Vec::with_capacity(handles.len());
+            for (id, i, h) in handles {
+                tasks.insert(id, i);
+                results.push(h.await);
+            }
+            (tasks, results)
+        })
+        .map_err(|e| format!("interleave: {e}"))?;
+    for r in results {
+        r.map_err(|e| format!("interleave task: {e}"))?
+            .map_err(|e| e.to_string())?;
+    }
+    for p in rt.take_trace() {
+        // Polls of the `block_on` future (it only awaits the handles) are
+        // bookkeeping, not work.
+        if let Some(i) = tasks.get(&p.task) {
+            rec.span(format!("task {i}"), origin + p.start, origin + p.end);
+        }
+    }
+    Ok(())
+}

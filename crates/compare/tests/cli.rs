@@ -1,0 +1,126 @@
+//! Bad input: one clear line on stderr and exit code 2, never a panic.
+
+use std::process::{Command, Output};
+
+fn cvp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(args)
+        .output()
+        .expect("running cvp")
+}
+
+/// Asserts exit code 2 and one stderr line containing `needle`.
+fn bad(args: &[&str], needle: &str) {
+    let out = cvp(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("cvp: "), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: {stderr:?} lacks {needle:?}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn smoke() {
+    let out = cvp(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("mandelbrot") && text.contains("tokio-current-thread"));
+}
+
+#[test]
+fn unknown_names() {
+    bad(&["run", "mandelbrod"], "unknown workload `mandelbrod`");
+    bad(
+        &["run", "primes", "--model", "rayonn"],
+        "unknown model `rayonn`",
+    );
+    bad(
+        &["compare", "--workloads", "primes,nope"],
+        "unknown workload `nope`",
+    );
+    bad(&["compare", "--models", "nope"], "unknown model `nope`");
+    bad(
+        &["run", "primes", "--preset", "huge"],
+        "unknown preset `huge`",
+    );
+    bad(&["compare", "--preset", "huge"], "unknown preset `huge`");
+}
+
+#[test]
+fn zero_threads_and_runs() {
+    bad(&["run", "primes", "--threads", "0"], "must be at least 1");
+    bad(&["run", "primes", "--runs", "0"], "must be at least 1");
+    bad(&["compare", "--threads", "1,0"], "must be at least 1");
+    bad(&["compare", "--runs", "0"], "must be at least 1");
+    bad(
+        &["compare", "--cell-timeout", "0"],
+        "positive number of seconds",
+    );
+}
+
+#[test]
+fn sizes_out_of_range() {
+    bad(&["run", "primes", "--size", "0"], "size must be at least 1");
+    bad(
+        &["run", "fannkuch-redux", "--size", "13"],
+        "exceeds the limit 12",
+    );
+    bad(&["run", "primes", "--size", "x"], "invalid");
+}
+
+#[test]
+fn unwritable_out() {
+    let file = std::env::temp_dir().join(format!("cvp-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, b"").unwrap();
+    let out = file.join("sub");
+    bad(
+        &[
+            "compare",
+            "--workloads",
+            "primes",
+            "--preset",
+            "test",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "cannot write to output folder",
+    );
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn wrong_answer_exits_1() {
+    let out = cvp(&[
+        "run",
+        "primes",
+        "--preset",
+        "test",
+        "--runs",
+        "1",
+        "--expect=1228",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("WRONG") && text.contains("expected  1228"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_is_not_an_error() {
+    let out = cvp(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("compare"));
+}

@@ -1,0 +1,131 @@
+//! `--json` output parses and carries every field the issue names.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn cvp_json(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(args)
+        .output()
+        .expect("running cvp");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn has(v: &Value, fields: &[&str]) {
+    for f in fields {
+        assert!(v.get(f).is_some(), "missing `{f}` in {v}");
+    }
+}
+
+const CELL: &[&str] = &[
+    "workload", "model", "threads", "size", "answer", "verified", "wall_ns", "runs",
+];
+
+#[test]
+fn smoke() {
+    let cell = cvp_json(&["run", "primes", "--preset", "test", "--runs", "2", "--json"]);
+    has(&cell, CELL);
+    assert_eq!(cell["answer"], "1229");
+    assert_eq!(cell["verified"], true);
+    let runs = cell["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        has(
+            r,
+            &[
+                "wall_ns",
+                "cpu_ns",
+                "voluntary_switches",
+                "involuntary_switches",
+                "peak_rss_kib",
+            ],
+        );
+    }
+}
+
+#[test]
+fn task_sets_carry_concurrency_and_the_probe_lateness() {
+    let cell = cvp_json(&[
+        "run", "probe", "--preset", "test", "--model", "threads", "--runs", "1", "--json",
+    ]);
+    has(&cell, CELL);
+    has(&cell, &["concurrency", "lateness"]);
+    has(&cell["lateness"], &["count", "p50_ns", "p99_ns", "max_ns"]);
+}
+
+#[test]
+fn trace_records_job_leaves() {
+    let cell = cvp_json(&[
+        "run",
+        "n-queens",
+        "--size",
+        "6",
+        "--model",
+        "threads",
+        "--threads",
+        "2",
+        "--runs",
+        "1",
+        "--json",
+        "--trace",
+    ]);
+    let spans = cell["trace"]["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 36, "one leaf per first-two-rows placement");
+    assert!(cell["trace"]["lanes"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn compare_report_has_the_schema() {
+    let out = std::env::temp_dir().join(format!("cvp-json-{}", std::process::id()));
+    let report = cvp_json(&[
+        "compare",
+        "--workloads",
+        "primes,echo",
+        "--models",
+        "threads,interleave",
+        "--preset",
+        "test",
+        "--runs",
+        "1",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(report["schema"], 1);
+    has(&report["machine"], &["cpu_model", "cores", "os", "rustc"]);
+    assert!(report["machine"]["rustc"]
+        .as_str()
+        .unwrap()
+        .starts_with("rustc "));
+    let cells = report["cells"].as_array().unwrap();
+    // sequential is always the baseline; interleave runs once; threads at the default thread count.
+    assert_eq!(cells.len(), 6);
+    for c in cells {
+        has(c, CELL);
+        has(
+            c,
+            &[
+                "speedup",
+                "efficiency",
+                "status",
+                "cores",
+                "wall_min_ns",
+                "wall_max_ns",
+                "cpu_ns",
+            ],
+        );
+    }
+    assert!(!report["verdicts"].as_array().unwrap().is_empty());
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(written["cells"].as_array().unwrap().len(), 6);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## primes") && md.contains("| model |"));
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -1,0 +1,238 @@
+//! The page as a user sees it: `index.html` from a small real run, opened
+//! in headless Chromium. The page's own check script marks
+//! `<body data-check="ok">` only when every chart is there, drawn and of
+//! real size and no script failed; the test reads the dumped DOM.
+//!
+//! Chromium is required (Debian's `chromium` package; `.ci/run` installs
+//! it): without it this test fails, it does not skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian's `chromium` package puts the browser.
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Longest a headless Chromium run may take before the test fails.
+const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn chromium() -> &'static Path {
+    let path = Path::new(CHROMIUM);
+    assert!(
+        path.is_file(),
+        "{CHROMIUM} is missing: the page test needs headless Chromium \
+         (Debian: `apt-get install chromium`; .ci/run installs it)"
+    );
+    path
+}
+
+/// A fresh, empty folder under the system's temp dir.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cvp-page-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs headless Chromium on `page` with `args`, in a profile of its own,
+/// and returns its stdout.
+fn headless(page: &Path, args: &[&str]) -> String {
+    let profile = temp_dir(&format!(
+        "profile-{}",
+        page.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+    ));
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = Instant::now();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium exited with {status}");
+            break;
+        }
+        if started.elapsed() > CHROMIUM_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {CHROMIUM_TIMEOUT:?} on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(profile);
+    reader.join().unwrap()
+}
+
+/// The page's verdict on itself: `data-check` of `<body>`, and the text of
+/// the footer's `#check`.
+fn page_check(dom: &str) -> (String, String) {
+    let attr = |name: &str| {
+        let key = format!("{name}=\"");
+        let body = &dom[dom.find("<body").expect("a <body> in the DOM")..];
+        let start = body
+            .find(&key)
+            .map(|i| i + key.len())
+            .unwrap_or_else(|| panic!("no {name} on <body>"));
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    };
+    let check = dom
+        .find("id=\"check\">")
+        .map(|i| {
+            let rest = &dom[i + "id=\"check\">".len()..];
+            rest[..rest.find("</span>").unwrap_or(rest.len())].to_owned()
+        })
+        .unwrap_or_default();
+    (attr("data-check"), check)
+}
+
+/// A small real comparison, written to a fresh folder; returns the folder.
+fn small_run(name: &str) -> PathBuf {
+    let out = temp_dir(name);
+    let run = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args([
+            "compare",
+            "--preset",
+            "test",
+            "--runs",
+            "1",
+            "--threads",
+            "1,2",
+        ])
+        .args(["--workloads", "mandelbrot,latency-fanout,probe"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("cvp runs");
+    assert!(
+        run.status.success(),
+        "cvp compare failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+#[test]
+fn smoke() {
+    let out = small_run("smoke");
+    let page = out.join("index.html");
+    assert!(page.is_file(), "cvp compare wrote no index.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http://"),
+        "the page loads nothing from the network"
+    );
+    for chart in [
+        "speedup-mandelbrot",
+        "scaling-mandelbrot",
+        "lateness-probe",
+        "timeline-mandelbrot",
+        "timeline-latency-fanout",
+    ] {
+        assert!(
+            out.join("charts").join(format!("{chart}.svg")).is_file(),
+            "charts/{chart}.svg missing"
+        );
+        assert!(
+            html.contains(&format!("data-chart=\"{chart}.svg\"")),
+            "{chart} is not on the page"
+        );
+    }
+    let traces: Vec<_> = std::fs::read_dir(out.join("traces")).unwrap().collect();
+    assert!(!traces.is_empty(), "no Chrome trace written");
+
+    let dom = headless(&page, &["--dump-dom"]);
+    let (check, why) = page_check(&dom);
+    assert_eq!(check, "ok", "the page's check failed: {why}");
+
+    let shot = out.join("screenshot.png");
+    headless(
+        &page,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1400,2000",
+        ],
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "the screenshot is empty ({} bytes)",
+        png.len()
+    );
+    let _ = std::fs::remove_dir_all(out);
+}
+
+/// The check catches what it is there to catch: an empty chart, an image
+/// that does not load, a script error.
+#[test]
+fn a_broken_page_fails_its_check() {
+    let out = temp_dir("broken");
+    let template = small_page();
+    let broken = template.replace(
+        "</footer>",
+        "</footer><figure class=\"chart\" data-chart=\"empty.svg\"><svg width=\"300\" height=\"200\"></svg></figure>\
+         <figure class=\"chart\" data-chart=\"gone.svg\"><img src=\"charts/gone.svg\" width=\"300\" height=\"200\"></figure>\
+         <script>notAFunction();</script>",
+    );
+    let page = out.join("index.html");
+    std::fs::write(&page, broken).unwrap();
+    let dom = headless(&page, &["--dump-dom"]);
+    let (check, why) = page_check(&dom);
+    assert_eq!(check, "fail", "{why}");
+    assert!(why.contains("empty.svg: empty chart"), "{why}");
+    assert!(why.contains("gone.svg: image did not load"), "{why}");
+    assert!(why.contains("notAFunction"), "{why}");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+/// A page with one real chart, from the smallest run there is.
+fn small_page() -> String {
+    let out = temp_dir("one-chart");
+    let run = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args([
+            "compare",
+            "--preset",
+            "test",
+            "--runs",
+            "1",
+            "--workloads",
+            "primes",
+            "--models",
+            "sequential",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("cvp runs");
+    assert!(
+        run.status.success(),
+        "cvp compare failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let _ = std::fs::remove_dir_all(out);
+    html
+}
