@@ -36,6 +36,7 @@ fn current() -> io::Result<Rc<Local>> {
 /// A TCP listener whose `accept` is a future.
 ///
 /// ```
+/// # if cfg!(miri) { return; } // Miri cannot call socket FFI
 /// use cvp_interleave::{Runtime, TcpListener, TcpStream};
 /// use futures::{AsyncReadExt, AsyncWriteExt};
 /// let rt = Runtime::new();
@@ -73,6 +74,7 @@ impl TcpListener {
     /// Binds to `addr` (inside a runtime).
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -99,6 +101,7 @@ impl TcpListener {
     /// Wraps a std listener (inside a runtime); it is made non-blocking.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let std = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -119,6 +122,7 @@ impl TcpListener {
     /// The address it listens on.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -133,6 +137,7 @@ impl TcpListener {
     /// Waits for a connection.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -188,6 +193,7 @@ impl Drop for TcpListener {
 /// `&TcpStream`, so one task can read while another writes).
 ///
 /// ```
+/// # if cfg!(miri) { return; } // Miri cannot call socket FFI
 /// use cvp_interleave::{Runtime, TcpListener, TcpStream};
 /// use futures::{AsyncReadExt, AsyncWriteExt};
 /// let rt = Runtime::new();
@@ -225,6 +231,7 @@ impl TcpStream {
     /// addresses to stay non-blocking.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -259,6 +266,7 @@ impl TcpStream {
     /// non-blocking.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -280,6 +288,7 @@ impl TcpStream {
     /// The local address.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -295,6 +304,7 @@ impl TcpStream {
     /// The remote address.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -310,6 +320,7 @@ impl TcpStream {
     /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -325,6 +336,7 @@ impl TcpStream {
     /// Shuts down one or both directions.
     ///
     /// ```
+    /// # if cfg!(miri) { return; } // Miri cannot call socket FFI
     /// let rt = cvp_interleave::Runtime::new();
     /// rt.block_on(async {
     ///     let l = cvp_interleave::TcpListener::bind("127.0.0.1:0").unwrap();
