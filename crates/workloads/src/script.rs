@@ -66,7 +66,10 @@ impl Script {
 pub struct ScriptCtx {
     /// The echo server, for scripts with [`Step::Request`].
     pub server: Option<SocketAddr>,
-    /// When the whole task set was released: a task's latency counts from here.
+    /// When the task was released: its latency counts from here. A model
+    /// that starts every task at once passes the set's start; the runner
+    /// passes each task's own start, so that summed latency over wall time
+    /// is the number of tasks in flight (Little's law).
     pub released: Instant,
 }
 
@@ -75,7 +78,7 @@ pub struct ScriptCtx {
 pub struct TaskOutcome {
     /// The task's deterministic value (independent of timing).
     pub value: u64,
-    /// From the set's release to the task's end.
+    /// From the task's release ([`ScriptCtx::released`]) to its end.
     pub latency: Duration,
     /// For a [`Step::Periodic`]: how late each tick woke.
     pub lateness: Vec<Duration>,
