@@ -261,9 +261,9 @@ fn measure(
             if set.needs_server() && spec.server.is_none() {
                 return Err(Error::Workload(cvp_workloads::Error::NoServer));
             }
-            Box::new(move |_rec, timed| {
+            Box::new(move |rec, timed| {
                 timed();
-                let outcomes = instance.run_tasks(&set, spec.server);
+                let outcomes = instance.run_tasks(&set, spec.server, rec);
                 timed();
                 let outcomes = outcomes?;
                 Ok(Sample {

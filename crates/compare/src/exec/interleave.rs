@@ -4,6 +4,7 @@
 //!
 //! [`OneThread`]: super::one_thread::OneThread
 
+use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use cvp_workloads::{run_script_async, AsyncEnv, ScriptCtx, TaskOutcome, TaskSet}
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::one_thread::BlockOn;
+use crate::trace::Recorder;
 use crate::Error;
 
 thread_local! {
@@ -87,32 +89,61 @@ impl BlockOn for ThisThread {
 /// Runs the scripts `ids` of `set` as green threads on the calling thread's
 /// runtime and waits for all of them. A task's latency counts from its
 /// first poll.
+///
+/// With a recorder, they run instead on a runtime built for the purpose
+/// with cvp-interleave's poll trace on, and every poll of a script's task
+/// becomes a span on this thread's lane.
 pub(crate) fn tasks_on_interleave(
     set: &Arc<TaskSet>,
     ids: impl Iterator<Item = usize>,
     server: Option<SocketAddr>,
+    rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
-    let results = with_runtime(|rt| {
+    let run = |rt: &Runtime| {
         rt.block_on(async {
             let handles: Vec<_> = ids
                 .map(|i| {
+                    let script = set.scripts[i].id;
                     let set = Arc::clone(set);
-                    cvp_interleave::spawn(async move {
+                    let handle = cvp_interleave::spawn(async move {
                         let ctx = ScriptCtx {
                             server,
                             released: Instant::now(),
                         };
                         run_script_async(&InterleaveEnv, &set.scripts[i], &ctx).await
-                    })
+                    });
+                    (handle.id(), script, handle)
                 })
                 .collect();
+            let mut labels = HashMap::with_capacity(handles.len());
             let mut results = Vec::with_capacity(handles.len());
-            for h in handles {
-                results.push(h.await);
+            for (task, script, handle) in handles {
+                labels.insert(task, script);
+                results.push(handle.await);
             }
-            results
+            (labels, results)
         })
-    })
+    };
+    let (_, results) = match rec {
+        None => with_runtime(run),
+        Some(rec) => {
+            let origin = Instant::now();
+            let rt = Runtime::builder().trace(true).build();
+            let ran = run(&rt);
+            for poll in rt.take_trace() {
+                // Polls of the `block_on` future itself (it only awaits the
+                // handles) are bookkeeping, not work.
+                if let Some(script) = ran.as_ref().ok().and_then(|(l, _)| l.get(&poll.task)) {
+                    rec.span(
+                        format!("task {script}"),
+                        origin + poll.start,
+                        origin + poll.end,
+                    );
+                }
+            }
+            ran
+        }
+    }
     .map_err(|e| Error::Run(format!("interleave: {e}")))?;
     results
         .into_iter()

@@ -14,18 +14,23 @@ use std::time::Instant;
 
 use cvp_workloads::{run_script, Script, ScriptCtx, TaskOutcome};
 
+use crate::trace::Recorder;
 use crate::Error;
 
 /// Runs one script with the blocking interpreter. The task's latency counts
 /// from the moment the model starts it, so summed latency over wall time is
 /// the number of tasks in flight (Little's law), not the queueing delay.
+/// With a recorder, the whole script is one span on the calling thread.
 pub(crate) fn run_blocking(
     script: &Script,
     server: Option<SocketAddr>,
+    rec: Option<&Recorder>,
 ) -> Result<TaskOutcome, Error> {
-    let ctx = ScriptCtx {
-        server,
-        released: Instant::now(),
-    };
-    run_script(script, &ctx).map_err(Error::from)
+    let released = Instant::now();
+    let ctx = ScriptCtx { server, released };
+    let outcome = run_script(script, &ctx).map_err(Error::from);
+    if let Some(rec) = rec {
+        rec.span(format!("task {}", script.id), released, Instant::now());
+    }
+    outcome
 }

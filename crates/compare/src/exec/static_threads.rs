@@ -12,6 +12,7 @@ use cvp_workloads::{chunks, Exec, Sequential, TaskOutcome, TaskSet};
 
 use super::affinity::CpuSet;
 use super::run_blocking;
+use crate::trace::Recorder;
 use crate::Error;
 
 /// Stack of a task thread. Scripts need little stack (a compute loop, a
@@ -164,6 +165,7 @@ pub(crate) fn tasks_on_threads(
     set: &TaskSet,
     server: Option<SocketAddr>,
     cpus: Option<&CpuSet>,
+    rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
     thread::scope(|s| {
         let mut handles = Vec::with_capacity(set.scripts.len());
@@ -176,7 +178,7 @@ pub(crate) fn tasks_on_threads(
                             cpus.apply()
                                 .map_err(|e| Error::Run(format!("pinning a task thread: {e}")))?;
                         }
-                        run_blocking(script, server)
+                        run_blocking(script, server, rec)
                     });
             match spawned {
                 Ok(h) => handles.push(h),

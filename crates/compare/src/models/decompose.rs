@@ -41,13 +41,18 @@ impl Instance for Started {
         trace::run_job(&DecomposeExec(&self.0), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
         // One script at a time from a shared counter: a worker blocked on a
         // wait holds only the script it is running.
         self.0.map_reduce(
             0..set.scripts.len(),
             Strategy::Dynamic { grain: 1 },
-            |r| r.map(|i| run_blocking(&set.scripts[i], server)).collect::<Result<Vec<_>, _>>(),
+            |r| r.map(|i| run_blocking(&set.scripts[i], server, rec)).collect::<Result<Vec<_>, _>>(),
             |a, b| {
                 let mut a = a?;
                 a.extend(b?);

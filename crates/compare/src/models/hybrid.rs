@@ -47,7 +47,12 @@ impl Instance for Started {
         trace::run_job(&DecomposeExec(&self.pool), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
         // Share k of `threads` takes scripts k, k + threads, ...: equal
         // shares, one static block per worker, each run as green threads on
         // that worker's own runtime.
@@ -58,7 +63,12 @@ impl Instance for Started {
             |r| {
                 let mut out = Vec::new();
                 for k in r {
-                    out.extend(tasks_on_interleave(set, (k..set.scripts.len()).step_by(shares), server)?);
+                    out.extend(tasks_on_interleave(
+                        set,
+                        (k..set.scripts.len()).step_by(shares),
+                        server,
+                        rec,
+                    )?);
                 }
                 Ok(out)
             },

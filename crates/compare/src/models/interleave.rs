@@ -40,7 +40,12 @@ impl Instance for Interleave {
         trace::run_job(&OneThread::new(&ThisThread), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_interleave(set, 0..set.scripts.len(), server)
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
+        tasks_on_interleave(set, 0..set.scripts.len(), server, rec)
     }
 }

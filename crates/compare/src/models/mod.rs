@@ -82,10 +82,14 @@ pub(crate) trait Instance {
     fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
 
     /// Runs every script of a set and returns their outcomes, in any order.
+    /// With a recorder, what ran when is recorded: a span per script for the
+    /// blocking interpreters, a span per poll for cvp-interleave's green
+    /// threads (from its own poll trace); tokio's tasks are not recorded.
     fn run_tasks(
         &mut self,
         set: &Arc<TaskSet>,
         server: Option<SocketAddr>,
+        trace: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error>;
 }
 

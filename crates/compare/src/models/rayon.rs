@@ -79,7 +79,12 @@ impl Instance for Started {
         trace::run_job(&RayonExec(&self.0), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        self.0.install(|| set.scripts.par_iter().with_max_len(1).map(|s| run_blocking(s, server)).collect())
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
+        self.0.install(|| set.scripts.par_iter().with_max_len(1).map(|s| run_blocking(s, server, rec)).collect())
     }
 }

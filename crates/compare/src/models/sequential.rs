@@ -29,7 +29,12 @@ impl Instance for Sequential {
         trace::run_job(&cvp_workloads::Sequential, job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        set.scripts.iter().map(|s| run_blocking(s, server)).collect()
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
+        set.scripts.iter().map(|s| run_blocking(s, server, rec)).collect()
     }
 }

@@ -52,7 +52,12 @@ impl Instance for Started {
         trace::run_job(&StaticThreads::new(self.threads, Some(self.cpus.clone())), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_threads(set, server, Some(&self.cpus))
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
+        tasks_on_threads(set, server, Some(&self.cpus), rec)
     }
 }

@@ -41,7 +41,12 @@ impl Instance for Started {
         trace::run_job(&OneThread::new(&self.0), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        _rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
         tasks_on_tokio(&self.0, set, server)
     }
 }

@@ -46,7 +46,12 @@ impl Instance for Started {
         trace::run_job(&TokioPool::new(&self.rt, self.threads), job, input, rec)
     }
 
-    fn run_tasks(&mut self, set: &Arc<TaskSet>, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
+    fn run_tasks(
+        &mut self,
+        set: &Arc<TaskSet>,
+        server: Option<SocketAddr>,
+        _rec: Option<&Recorder>,
+    ) -> Result<Vec<TaskOutcome>, Error> {
         tasks_on_tokio(&self.rt, set, server)
     }
 }

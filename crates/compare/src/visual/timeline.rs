@@ -7,25 +7,16 @@
 //! (a lane per worker, chunks side by side) and `hybrid` (a lane per
 //! worker, tasks interleaved on each).
 //!
-//! Jobs are recorded through the models themselves: every leaf of
-//! `map_reduce` is a span ([`crate::trace::run_job`]). Task sets are
-//! recorded here, with each model's division of the scripts: one span per
-//! script for the blocking interpreters (`sequential`, `decompose`), and for
-//! the green threads one span per poll from cvp-interleave's own poll trace,
-//! on a traced runtime built for the purpose.
+//! Everything is recorded by the models themselves, through the same
+//! [`Recorder`] as `cvp run --trace`: every leaf of a job's `map_reduce` is a
+//! span, every script of the blocking interpreters is a span, and every poll
+//! of cvp-interleave's green threads is a span, from its own poll trace.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Instant;
 
-use cvp_decompose::{Pool, Strategy};
-use cvp_interleave::Runtime;
-use cvp_workloads::{run_script_async, Preset, ScriptCtx, Shape, TaskSet, Workload};
+use cvp_workloads::{Preset, Shape, Workload};
 
-use crate::exec::interleave::InterleaveEnv;
-use crate::exec::run_blocking;
 use crate::measure::panic_message;
 use crate::report::{Report, Trace};
 use crate::trace::Recorder;
@@ -160,111 +151,12 @@ fn record(w: &'static Workload, model: &str, threads: usize, size: usize) -> Res
             } else {
                 None
             };
-            let addr = server.as_ref().map(EchoServer::addr);
-            // The pool's threads start before the clock does.
-            let pool = match model {
-                "decompose" | "hybrid" => Some(Pool::new(threads).map_err(|e| e.to_string())?),
-                _ => None,
-            };
+            let mut instance = m.start(threads).map_err(|e| e.to_string())?;
             let rec = Recorder::new();
-            record_tasks(model, &set, pool.as_ref(), addr, &rec)?;
+            instance
+                .run_tasks(&set, server.as_ref().map(EchoServer::addr), Some(&rec))
+                .map_err(|e| e.to_string())?;
             Ok(rec.finish())
         }
     }
-}
-
-/// Runs the scripts of `set` the way `model` divides them, recording.
-fn record_tasks(
-    model: &str,
-    set: &Arc<TaskSet>,
-    pool: Option<&Pool>,
-    server: Option<SocketAddr>,
-    rec: &Recorder,
-) -> Result<(), String> {
-    let n = set.scripts.len();
-    let blocking = |i: usize| -> Result<(), String> {
-        let start = Instant::now();
-        run_blocking(&set.scripts[i], server).map_err(|e| e.to_string())?;
-        rec.span(format!("task {i}"), start, Instant::now());
-        Ok(())
-    };
-    let both = |a: Result<(), String>, b: Result<(), String>| a.and(b);
-    match model {
-        "sequential" => (0..n).try_for_each(blocking),
-        "interleave" => green_threads(set, (0..n).collect(), server, rec),
-        "decompose" => {
-            let pool = pool.ok_or("no pool")?;
-            pool.map_reduce(
-                0..n,
-                Strategy::Dynamic { grain: 1 },
-                |r| r.into_iter().try_for_each(blocking),
-                both,
-            )
-        }
-        "hybrid" => {
-            let pool = pool.ok_or("no pool")?;
-            let shares = pool.num_threads().min(n).max(1);
-            pool.map_reduce(
-                0..shares,
-                Strategy::STATIC,
-                |r| {
-                    r.into_iter().try_for_each(|k| {
-                        green_threads(set, (k..n).step_by(shares).collect(), server, rec)
-                    })
-                },
-                both,
-            )
-        }
-        other => Err(format!("no task-set timeline for `{other}`")),
-    }
-}
-
-/// Runs scripts `ids` as green threads on a traced cvp-interleave runtime
-/// on the calling thread, then records each poll of a script's task as a
-/// span on this thread's lane.
-fn green_threads(
-    set: &Arc<TaskSet>,
-    ids: Vec<usize>,
-    server: Option<SocketAddr>,
-    rec: &Recorder,
-) -> Result<(), String> {
-    let origin = Instant::now();
-    let rt = Runtime::builder().trace(true).build();
-    let (tasks, results) = rt
-        .block_on(async {
-            let handles: Vec<_> = ids
-                .iter()
-                .map(|&i| {
-                    let set = Arc::clone(set);
-                    let h = cvp_interleave::spawn(async move {
-                        let ctx = ScriptCtx {
-                            server,
-                            released: std::time::Instant::now(),
-                        };
-                        run_script_async(&InterleaveEnv, &set.scripts[i], &ctx).await
-                    });
-                    (h.id(), i, h)
-                })
-                .collect();
-            let mut tasks = HashMap::with_capacity(handles.len());
-            let mut results = Vec::with_capacity(handles.len());
-            for (id, i, h) in handles {
-                tasks.insert(id, i);
-                results.push(h.await);
-            }
-            (tasks, results)
-        })
-        .map_err(|e| format!("interleave: {e}"))?;
-    for r in results {
-        r.map_err(|e| format!("interleave task: {e}"))?
-            .map_err(|e| e.to_string())?;
-    }
-    for p in rt.take_trace() {
-        // Polls of the `block_on` future (it only awaits the handles) are
-        // bookkeeping, not work.
-        if let Some(i) = tasks.get(&p.task) {
-            rec.span(format!("task {i}"), origin + p.start, origin + p.end);
-        }
-    }
-    Ok(())
 }
