@@ -59,4 +59,4 @@ pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_C
 pub use report::Status;
 pub use server::EchoServer;
 pub use trace::Recorder;
-pub use verdict::{verdicts, INTERLEAVE_TOLERANCE, NO_SPEEDUP};
+pub use verdict::{verdicts, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP};

@@ -22,6 +22,10 @@ pub const NO_SPEEDUP: f64 = 1.3;
 /// the io class.
 pub const INTERLEAVE_TOLERANCE: f64 = 1.1;
 
+/// `decompose` should be within this factor of `rayon` on the cpu class, at
+/// the same thread count.
+pub const DECOMPOSE_TOLERANCE: f64 = 1.05;
+
 /// Derives the verdicts from a report's cells: per workload by class, then
 /// the engine comparisons, then one summary per class.
 pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
@@ -52,6 +56,9 @@ pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
             }
             "cpu" | "memory" => {
                 out.push(one_core(w, &ws));
+                if class == "cpu" {
+                    out.extend(decompose_vs_rayon(w, &ws));
+                }
                 if *w == "n-body" {
                     out.push(amdahl(w, &ws));
                 }
@@ -199,6 +206,40 @@ fn interleave_vs_tokio(w: &str, ws: &[&Cell]) -> Option<Verdict> {
         Some(ratio <= INTERLEAVE_TOLERANCE),
         text,
         labels([*il, *tk]),
+    ))
+}
+
+/// cvp-decompose against rayon at every thread count both ran with.
+fn decompose_vs_rayon(w: &str, ws: &[&Cell]) -> Option<Verdict> {
+    let pairs: Vec<(&Cell, &Cell)> = ws
+        .iter()
+        .filter(|c| c.model == "decompose")
+        .filter_map(|d| {
+            let r = ws
+                .iter()
+                .find(|r| r.model == "rayon" && r.threads == d.threads)?;
+            Some((*d, *r))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let ratio = |(d, r): &(&Cell, &Cell)| d.wall_ns as f64 / r.wall_ns.max(1) as f64;
+    let worst = pairs.iter().map(ratio).fold(0.0, f64::max);
+    let each: Vec<String> = pairs
+        .iter()
+        .map(|p| format!("{:.2}x on {} threads", ratio(p), p.0.threads))
+        .collect();
+    let text = format!(
+        "{w}: decompose takes {} the wall time of rayon (fastest runs; target at most {DECOMPOSE_TOLERANCE}x)",
+        each.join(", ")
+    );
+    Some(verdict(
+        "decompose-matches-rayon",
+        w,
+        Some(worst <= DECOMPOSE_TOLERANCE),
+        text,
+        labels(pairs.iter().flat_map(|(d, r)| [*d, *r])),
     ))
 }
 
@@ -417,6 +458,7 @@ fn summaries(per: &[Verdict]) -> Vec<Verdict> {
             "interleave-matches-tokio",
             "interleave keeps up with tokio-current-thread",
         ),
+        ("decompose-matches-rayon", "decompose keeps up with rayon"),
     ] {
         let vs: Vec<&Verdict> = per
             .iter()
