@@ -228,10 +228,10 @@ fn decompose_vs_rayon(w: &str, ws: &[&Cell]) -> Option<Verdict> {
     let worst = pairs.iter().map(ratio).fold(0.0, f64::max);
     let each: Vec<String> = pairs
         .iter()
-        .map(|p| format!("{:.2}x on {} threads", ratio(p), p.0.threads))
+        .map(|p| format!("{:.2}x rayon's on {} threads", ratio(p), p.0.threads))
         .collect();
     let text = format!(
-        "{w}: decompose takes {} the wall time of rayon (fastest runs; target at most {DECOMPOSE_TOLERANCE}x)",
+        "{w}: decompose's wall time is {} (fastest runs; target at most {DECOMPOSE_TOLERANCE}x)",
         each.join(", ")
     );
     Some(verdict(
