@@ -45,10 +45,11 @@ pub struct ModelInfo {
 
 impl ModelInfo {
     /// How many cores the model may use with `threads` threads: the divisor
-    /// of parallel efficiency.
+    /// of parallel efficiency. One per thread, but no more than the machine
+    /// has: four threads on two cores can use two.
     pub fn cores(&self, threads: usize) -> usize {
         if self.parallel {
-            threads.max(1)
+            threads.clamp(1, crate::plan::available_cores())
         } else {
             1
         }
