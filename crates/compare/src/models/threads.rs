@@ -20,9 +20,11 @@ pub(crate) const MAX_TASK_THREADS: usize = 10_000;
 /// Plain OS threads, preemptive and parallel.
 pub(crate) struct Threads;
 
-struct Started {
-    threads: usize,
-    cpus: CpuSet,
+/// Started: `threads` threads, pinned to `cpus`. `threads-1core` is the
+/// same with a single CPU.
+pub(super) struct Started {
+    pub(super) threads: usize,
+    pub(super) cpus: CpuSet,
 }
 
 /// Why a task set is too big for one thread per task, if it is.

@@ -1,25 +1,15 @@
 //! `threads-1core`: the `threads` model with every thread, the caller
 //! included, pinned to one CPU: preemptive concurrency without parallelism.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use cvp_workloads::Workload;
 
-use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet, Workload};
-
-use super::threads::too_many_threads;
+use super::threads::{too_many_threads, Started};
 use super::{Instance, Model, ModelInfo};
-use crate::exec::affinity::{CpuSet, Pinned};
-use crate::exec::static_threads::{tasks_on_threads, StaticThreads};
-use crate::trace::{self, Recorder};
+use crate::exec::affinity::CpuSet;
 use crate::Error;
 
 /// OS threads on one CPU.
 pub(crate) struct Threads1Core;
-
-struct Started {
-    threads: usize,
-    cpu: CpuSet,
-}
 
 impl Model for Threads1Core {
     fn info(&self) -> ModelInfo {
@@ -27,7 +17,8 @@ impl Model for Threads1Core {
             name: "threads-1core",
             engine: "std::thread pinned to one CPU",
             concurrent: true,
-            parallel: false, preemptive: true,
+            parallel: false,
+            preemptive: true,
             threaded: true,
         }
     }
@@ -40,23 +31,10 @@ impl Model for Threads1Core {
     }
 
     fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error> {
-        let cpu = CpuSet::current().map_err(|e| Error::Run(format!("reading CPU affinity: {e}")))?.first(1);
-        Ok(Box::new(Started { threads, cpu }))
-    }
-}
-
-impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
-        let _pinned = Pinned::new(&self.cpu).expect("pinning the caller to an allowed CPU");
-        trace::run_job(&StaticThreads::new(self.threads, Some(self.cpu.clone())), job, input, rec)
-    }
-
-    fn run_tasks(
-        &mut self,
-        set: &Arc<TaskSet>,
-        server: Option<SocketAddr>,
-        rec: Option<&Recorder>,
-    ) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_threads(set, server, Some(&self.cpu), rec)
+        // The `threads` model, on a single CPU.
+        let cpus = CpuSet::current()
+            .map_err(|e| Error::Run(format!("reading CPU affinity: {e}")))?
+            .first(1);
+        Ok(Box::new(Started { threads, cpus }))
     }
 }
