@@ -180,19 +180,11 @@ pub fn text(report: &Report) -> String {
         for l in wrong_lines(&cells) {
             let _ = writeln!(out, "  {l}");
         }
-        for v in report
-            .verdicts
-            .iter()
-            .filter(|v| v.workload.as_deref() == Some(w))
-        {
+        for v in verdicts_of(report, Some(w)) {
             let _ = writeln!(out, "  {} {}", mark(v), v.text);
         }
     }
-    let summary: Vec<&Verdict> = report
-        .verdicts
-        .iter()
-        .filter(|v| v.workload.is_none())
-        .collect();
+    let summary = verdicts_of(report, None);
     if !summary.is_empty() {
         let _ = writeln!(out, "\nverdicts:");
         for v in summary {
@@ -200,6 +192,16 @@ pub fn text(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The verdicts about workload `w`, or with `None` the summaries that span
+/// workloads.
+fn verdicts_of<'r>(report: &'r Report, w: Option<&str>) -> Vec<&'r Verdict> {
+    report
+        .verdicts
+        .iter()
+        .filter(|v| v.workload.as_deref() == w)
+        .collect()
 }
 
 /// The report as markdown: the same tables and verdicts.
@@ -218,11 +220,7 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         let wrong = wrong_lines(&cells);
-        let verdicts: Vec<&Verdict> = report
-            .verdicts
-            .iter()
-            .filter(|v| v.workload.as_deref() == Some(w))
-            .collect();
+        let verdicts = verdicts_of(report, Some(w));
         if !wrong.is_empty() || !verdicts.is_empty() {
             out.push('\n');
         }
@@ -233,11 +231,7 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(out, "- {} {}", mark(v), v.text);
         }
     }
-    let summary: Vec<&Verdict> = report
-        .verdicts
-        .iter()
-        .filter(|v| v.workload.is_none())
-        .collect();
+    let summary = verdicts_of(report, None);
     if !summary.is_empty() {
         let _ = writeln!(out, "\n## Verdicts\n");
         for v in summary {

@@ -109,20 +109,13 @@ fn page_check(dom: &str) -> (String, String) {
     (attr("data-check"), check)
 }
 
-/// A small real comparison, written to a fresh folder; returns the folder.
-fn small_run(name: &str) -> PathBuf {
+/// Runs `cvp compare --preset test --runs 1` with `args` into a fresh
+/// folder, which it returns.
+fn compare_into(name: &str, args: &[&str]) -> PathBuf {
     let out = temp_dir(name);
     let run = Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args([
-            "compare",
-            "--preset",
-            "test",
-            "--runs",
-            "1",
-            "--threads",
-            "1,2",
-        ])
-        .args(["--workloads", "mandelbrot,latency-fanout,probe"])
+        .args(["compare", "--preset", "test", "--runs", "1"])
+        .args(args)
         .arg("--out")
         .arg(&out)
         .output()
@@ -133,6 +126,19 @@ fn small_run(name: &str) -> PathBuf {
         String::from_utf8_lossy(&run.stderr)
     );
     out
+}
+
+/// A small real comparison, written to a fresh folder; returns the folder.
+fn small_run(name: &str) -> PathBuf {
+    compare_into(
+        name,
+        &[
+            "--threads",
+            "1,2",
+            "--workloads",
+            "mandelbrot,latency-fanout,probe",
+        ],
+    )
 }
 
 #[test]
@@ -210,27 +216,9 @@ fn a_broken_page_fails_its_check() {
 
 /// A page with one real chart, from the smallest run there is.
 fn small_page() -> String {
-    let out = temp_dir("one-chart");
-    let run = Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args([
-            "compare",
-            "--preset",
-            "test",
-            "--runs",
-            "1",
-            "--workloads",
-            "primes",
-            "--models",
-            "sequential",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("cvp runs");
-    assert!(
-        run.status.success(),
-        "cvp compare failed: {}",
-        String::from_utf8_lossy(&run.stderr)
+    let out = compare_into(
+        "one-chart",
+        &["--workloads", "primes", "--models", "sequential"],
     );
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     let _ = std::fs::remove_dir_all(out);

@@ -98,6 +98,18 @@ pub(crate) fn fmt_ns(ns: f64) -> String {
 }
 
 /// Cuts `s` to `max` characters, with an ellipsis.
+/// The label drawn in place of a bar for a cell with nothing to draw: its
+/// status and reason, grey for n/a and red for a failure, never hidden.
+fn missing(cell: &Cell, default_why: &str) -> (String, RGBColor) {
+    let color = if cell.status == Status::NotApplicable {
+        GREY
+    } else {
+        WRONG
+    };
+    let why = cell.reason.as_deref().unwrap_or(default_why);
+    (clip(&format!("{}: {why}", cell.status.label()), 70), color)
+}
+
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
@@ -179,14 +191,9 @@ pub(crate) fn speedup_chart(workload: &str, cells: &[&Cell]) -> Drawn<Option<Str
             let r = row(i);
             let center = SegmentValue::CenterOf(r);
             let Some(s) = cell.speedup.filter(|v| v.is_finite() && *v > 0.0) else {
-                let color = if cell.status == Status::NotApplicable {
-                    GREY
-                } else {
-                    WRONG
-                };
-                let why = cell.reason.as_deref().unwrap_or("no speedup");
+                let (text, color) = missing(cell, "no speedup");
                 chart.draw_series([Text::new(
-                    clip(&format!("{}: {why}", cell.status.label()), 70),
+                    text,
                     (lo * 1.1, center.clone()),
                     (FONT, 12).into_font().color(&color),
                 )])?;
@@ -424,14 +431,9 @@ pub(crate) fn lateness_chart(workload: &str, cells: &[&Cell]) -> Drawn<Option<St
         for (i, cell) in cells.iter().enumerate() {
             let y = SegmentValue::CenterOf(n - 1 - i);
             let Some(l) = cell.lateness else {
-                let color = if cell.status == Status::NotApplicable {
-                    GREY
-                } else {
-                    WRONG
-                };
-                let why = cell.reason.as_deref().unwrap_or("no probe ticks recorded");
+                let (text, color) = missing(cell, "no probe ticks recorded");
                 chart.draw_series([Text::new(
-                    clip(&format!("{}: {why}", cell.status.label()), 70),
+                    text,
                     (lo * 1.1, y.clone()),
                     (FONT, 12).into_font().color(&color),
                 )])?;
