@@ -5,6 +5,7 @@
 //! cvp run WORKLOAD [--model M] [--size N | --preset P] [--threads T] [--runs K] [--json]
 //! cvp compare [--workloads a,b] [--models x,y] [--threads 1,2] [--preset quick|default]
 //!             [--runs K] [--cell-timeout S] [--out DIR] [--json]
+//! cvp render [DIR]
 //! ```
 //!
 //! Exit status: 0 when every cell gave the reference answer, 1 when a cell
@@ -53,6 +54,13 @@ enum Command {
     Run(RunArgs),
     /// Measure the matrix of workloads x models x thread counts.
     Compare(CompareArgs),
+    /// Draw a saved report again (report.md, charts, index.html) without
+    /// measuring; the timelines and traces already in the folder are kept.
+    Render {
+        /// The folder holding report.json.
+        #[arg(default_value = "results")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -179,6 +187,7 @@ fn main() -> ExitCode {
         Command::List { json } => list(json),
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Render { dir } => render_saved(&dir),
     };
     match result {
         Ok(code) => code,
@@ -459,6 +468,33 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(130));
     }
     Ok(exit_for(&report.cells))
+}
+
+fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
+    let path = dir.join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    let report: Report = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("{} is not a cvp report: {e}", path.display())))?;
+    if report.schema != cvp_compare::report::SCHEMA {
+        return Err(usage(format!(
+            "{} has report schema {}; this cvp reads schema {}",
+            path.display(),
+            report.schema,
+            cvp_compare::report::SCHEMA
+        )));
+    }
+    check_out(dir)?;
+    std::fs::write(dir.join("report.md"), render::markdown(&report))
+        .with_context(|| format!("writing {}", dir.display()))?;
+    let files = cvp_compare::visual::rewrite(dir, &report)?;
+    println!(
+        "rendered {} and {} charts from {}",
+        dir.join("index.html").display(),
+        files.len() - 1,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_report(dir: &Path, report: &Report) -> anyhow::Result<()> {

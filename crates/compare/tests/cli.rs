@@ -124,3 +124,64 @@ fn help_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("compare"));
 }
+
+#[test]
+fn render_refuses_what_is_not_a_report() {
+    let dir = std::env::temp_dir().join(format!("cvp-render-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    bad(&["render", d], "cannot read");
+    std::fs::write(dir.join("report.json"), "{}").unwrap();
+    bad(&["render", d], "is not a cvp report");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn render_redraws_a_saved_report_and_keeps_its_timelines() {
+    let dir = std::env::temp_dir().join(format!("cvp-render-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let out = cvp(&[
+        "compare",
+        "--workloads",
+        "primes",
+        "--models",
+        "decompose",
+        "--preset",
+        "test",
+        "--runs",
+        "1",
+        "--out",
+        d,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let timeline = dir.join("charts/timeline-primes.svg");
+    let drawn = std::fs::read_to_string(&timeline).expect("compare draws a timeline");
+    let traces: Vec<_> = std::fs::read_dir(dir.join("traces")).unwrap().collect();
+    assert!(!traces.is_empty());
+    let speedup = dir.join("charts/speedup-primes.svg");
+    std::fs::remove_file(&speedup).unwrap();
+    std::fs::write(dir.join("charts/stale.svg"), "<svg/>").unwrap();
+    std::fs::remove_file(dir.join("report.md")).unwrap();
+
+    let out = cvp(&["render", d]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(speedup.exists(), "the speedup chart is drawn again");
+    assert!(!dir.join("charts/stale.svg").exists(), "stale charts go");
+    assert!(dir.join("report.md").exists());
+    assert_eq!(std::fs::read_to_string(&timeline).unwrap(), drawn);
+    assert_eq!(
+        std::fs::read_dir(dir.join("traces")).unwrap().count(),
+        traces.len()
+    );
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(page.contains("timeline-primes.svg") && page.contains("traces/primes-"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

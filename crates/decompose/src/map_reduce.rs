@@ -10,9 +10,12 @@ use crate::pool::with_registry;
 use crate::registry::{Registry, WorkerThread};
 use crate::strategy::{static_blocks, Splitter, Strategy};
 
-/// The adaptive strategy's probe is `1 / PROBE_DIVISOR` of the range: small
-/// enough that running it on the caller costs little parallelism on a big
-/// job, big enough to time reliably.
+/// The adaptive strategy's probe is `1 / (PROBE_DIVISOR * threads)` of the
+/// range (but at least `min_len`). It runs on the caller while the other
+/// workers wait, so it adds about `1 / PROBE_DIVISOR` to the time of a big
+/// job's parallel run, whatever the thread count. A probe of a fixed
+/// fraction of the range would cost more as threads are added: with
+/// `1 / 64` it added a quarter to the 16-thread time of an even-cost job.
 const PROBE_DIVISOR: usize = 64;
 
 /// Below this predicted total, the adaptive strategy runs the whole job on
@@ -177,7 +180,8 @@ where
         // Cannot be split: no thread could help.
         return run_leaf(registry, range, leaf);
     }
-    let probe_len = (len / PROBE_DIVISOR).max(min_len);
+    let threads = registry.num_threads();
+    let probe_len = (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len);
     let mut first = None;
     let mut rest = range;
     if probe_len * 8 <= len {
@@ -195,7 +199,6 @@ where
         }
         first = Some(value);
     }
-    let threads = registry.num_threads();
     let tail = registry.in_worker(|worker| {
         split_adaptive(
             worker,

@@ -177,6 +177,10 @@ pub(crate) fn speedup_chart(workload: &str, cells: &[&Cell]) -> Drawn<Option<Str
             .configure_mesh()
             .disable_y_mesh()
             .max_light_lines(1)
+            // Every bar gets its label (plotters would thin a long axis to
+            // about ten), and the log axis keeps few enough ticks to read.
+            .y_labels(n + 1)
+            .x_labels(6)
             .x_desc("speedup (log scale; 1× = sequential)")
             .x_label_formatter(&|v| fmt_ratio(*v))
             .y_label_formatter(&|v| match v {
@@ -635,6 +639,22 @@ mod test {
         assert!(svg.contains("rayon ×2"));
         assert!(svg.matches("<rect").count() >= 4);
         assert!(speedup_chart("mandelbrot", &[]).unwrap().is_none());
+    }
+
+    #[test]
+    fn speedup_labels_every_bar_of_a_thread_sweep() {
+        let mut cells = vec![cell("sequential", 1, Status::Ok, Some(1.0))];
+        for model in ["decompose", "rayon"] {
+            for t in [1, 2, 4, 8, 16, 32, 64] {
+                cells.push(cell(model, t, Status::Ok, Some(t as f64 * 0.8)));
+            }
+        }
+        let refs: Vec<&Cell> = cells.iter().collect();
+        let svg = speedup_chart("mandelbrot", &refs).unwrap().unwrap();
+        for c in &cells[1..] {
+            let label = format!(">\n{} ×{}\n<", c.model, c.threads);
+            assert!(svg.contains(&label), "no label {label}");
+        }
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //! traces/W-MODEL.json        the same runs as Chrome traces (open in Perfetto)
 //! ```
 //!
+//! [`rewrite()`] draws the same from a saved report alone (`cvp render`),
+//! keeping the timelines and traces already in the folder, since those come
+//! from recorded runs that a report does not hold.
+//!
 //! Charts are drawn with plotters; the page is a template around them with a
 //! check script that marks `<body data-check="ok">` when every chart is
 //! there and drawn. A wrong answer, a failure, a timeout or an n/a stays
@@ -86,8 +90,9 @@ fn drawing(path: &Path, e: Box<dyn std::error::Error>) -> Error {
 }
 
 /// Creates `dir/sub` and removes what an earlier run left there with this
-/// extension, so no stale chart or trace outlives its data.
-fn fresh_dir(dir: &Path, sub: &str, ext: &str) -> Result<PathBuf, Error> {
+/// extension (except names starting with `keep`, when given), so no stale
+/// chart or trace outlives its data.
+fn fresh_dir(dir: &Path, sub: &str, ext: &str, keep: Option<&str>) -> Result<PathBuf, Error> {
     let path = dir.join(sub);
     let err = |e: std::io::Error| Error::Output {
         path: path.clone(),
@@ -96,11 +101,40 @@ fn fresh_dir(dir: &Path, sub: &str, ext: &str) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(&path).map_err(err)?;
     for entry in std::fs::read_dir(&path).map_err(err)? {
         let p = entry.map_err(err)?.path();
-        if p.extension().is_some_and(|x| x == ext) {
+        let kept = keep.is_some_and(|k| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(k))
+        });
+        if p.extension().is_some_and(|x| x == ext) && !kept {
             std::fs::remove_file(&p).map_err(err)?;
         }
     }
     Ok(path)
+}
+
+/// The Chrome traces of workload `w` already in `trace_dir`, as page links.
+fn kept_traces(trace_dir: &Path, w: &str) -> Vec<String> {
+    let prefix = format!("{}-", slug(w));
+    let mut names: Vec<String> = std::fs::read_dir(trace_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+        // `n-body-…` is not a trace of a workload named `n`.
+        .filter(|n| {
+            let model_threads = &n[prefix.len()..n.len() - ".json".len()];
+            crate::models().any(|m| {
+                model_threads
+                    .strip_prefix(m.name)
+                    .and_then(|t| t.strip_prefix('-'))
+                    .is_some_and(|t| t.parse::<usize>().is_ok())
+            })
+        })
+        .map(|n| format!("traces/{n}"))
+        .collect();
+    names.sort();
+    names
 }
 
 /// The registry position of a model: its `pid` in Chrome traces.
@@ -140,8 +174,44 @@ fn panel_title(t: &Timeline, trace: &Trace) -> String {
 /// first. `timelines` come from [`record_timelines`]; cells that carry a
 /// trace of their own (`cvp run --trace`) get a timeline and a trace too.
 pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<PathBuf>, Error> {
-    let chart_dir = fresh_dir(dir, "charts", "svg")?;
-    let trace_dir = fresh_dir(dir, "traces", "json")?;
+    write_with(dir, report, Some(timelines))
+}
+
+/// Draws `report` into `dir` again, as [`write()`] does, but keeps the
+/// timeline charts and Chrome traces already there (a saved report holds
+/// no recorded runs): for a report re-rendered after the charts changed,
+/// without measuring again. Returns the files written.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("cvp-rewrite-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// use cvp_compare::report::Report;
+/// let report: Report = serde_json::from_str(r#"{"schema": 1, "machine": {"cpu_model": "x",
+///     "cores": 2, "os": "y", "rustc": "z"}, "settings": {"preset": "test", "threads": [2],
+///     "runs": "3", "cell_timeout_s": 60.0, "isolation": "process"}, "started_unix": 0,
+///     "elapsed_s": 1.0, "interrupted": false, "cells": [], "verdicts": []}"#).unwrap();
+/// let files = cvp_compare::visual::rewrite(&dir, &report).unwrap();
+/// assert!(files[0].ends_with("index.html"));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn rewrite(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, Error> {
+    write_with(dir, report, None)
+}
+
+/// `timelines`: the recorded runs to draw, or `None` to keep the ones on disk.
+fn write_with(
+    dir: &Path,
+    report: &Report,
+    timelines: Option<&[Timeline]>,
+) -> Result<Vec<PathBuf>, Error> {
+    let keep = timelines.is_none();
+    let chart_dir = fresh_dir(dir, "charts", "svg", keep.then_some("timeline-"))?;
+    let trace_dir = if keep {
+        dir.join("traces")
+    } else {
+        fresh_dir(dir, "traces", "json", None)?
+    };
+    let timelines = timelines.unwrap_or_default();
     let mut files = Vec::new();
 
     let mut workloads: Vec<&str> = Vec::new();
@@ -190,6 +260,28 @@ pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<
             LATENESS_CAPTION.into(),
             charts::lateness_chart(w, &cells),
         )?;
+
+        if keep {
+            // Re-rendering: the timeline and traces drawn from the recorded
+            // runs stay as they are.
+            let file = format!("timeline-{}.svg", slug(w));
+            if let Ok(svg) = std::fs::read_to_string(chart_dir.join(&file)) {
+                figures.push(Figure {
+                    file,
+                    caption: TIMELINE_CAPTION.into(),
+                    svg,
+                });
+            }
+            sections.push(Section {
+                workload: w,
+                class,
+                cells,
+                figures,
+                scaling,
+                traces: kept_traces(&trace_dir, w),
+            });
+            continue;
+        }
 
         // Timelines: the recorded runs, then cells that carry their own trace.
         let own: Vec<Timeline> = cells
