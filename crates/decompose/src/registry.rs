@@ -206,8 +206,9 @@ impl WorkerThread {
     /// Pushes a job where thieves can see it.
     #[inline]
     pub(crate) fn push(&self, job: JobRef) {
+        let was_empty = self.worker.is_empty();
         self.worker.push(job);
-        self.registry.sleep.new_local_job();
+        self.registry.sleep.new_local_job(was_empty);
     }
 
     /// Pops the newest job of our own deque.

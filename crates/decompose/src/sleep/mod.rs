@@ -29,8 +29,8 @@
 //! sleeper's comes first, the publisher sees the sleeper; it takes the
 //! sleeper's mutex, which the sleeper holds until it is waiting, so the
 //! signal cannot fall between the check and the wait. A publisher that sees
-//! a searcher instead relies on `work_found`: the last searcher to find work
-//! wakes a sleeper, so some worker always ends up looking.
+//! a searcher instead relies on `work_found`: a searcher that finds work
+//! wakes up to two sleepers, so some worker always ends up looking.
 //!
 //! Jobs pushed on a worker's *local* deque (`join`, `scope.spawn` from a
 //! worker) are announced with a plain load instead: a wake-up lost there only
@@ -53,6 +53,8 @@ const ONE_SEARCHING: usize = 1;
 const ONE_SLEEPING: usize = 1 << HALF;
 /// A searcher becomes a sleeper (or back) in one RMW.
 const SEARCHING_TO_SLEEPING: usize = ONE_SLEEPING - ONE_SEARCHING;
+/// How many sleepers a searcher that finds work wakes.
+const WAKE_FAN_OUT: usize = 2;
 /// The most workers the packed counters can count.
 pub(crate) const MAX_THREADS: usize = 0xFFFF;
 const _: () = assert!(MAX_THREADS < ONE_SLEEPING);
@@ -109,21 +111,34 @@ impl Sleep {
         self.counters.fetch_sub(ONE_SEARCHING, Ordering::SeqCst);
     }
 
-    /// A searching worker found a job. If it was the last searcher and
-    /// others sleep, it wakes one so that the rest of the work is seen.
+    /// A searching worker found a job. If others sleep, it wakes up to
+    /// [`WAKE_FAN_OUT`] of them: where one job was found, more are likely
+    /// (a split job's other halves), and they must be seen. Waking two per
+    /// find turns the wake-up of an idle pool from a chain (each woken
+    /// worker wakes the next: `P` hops of a system call and a reschedule)
+    /// into a tree of about `log2 P` hops. `examples/wake_up.rs` measures
+    /// it: on the 2-core VM, the last of 16 idle workers started a piece
+    /// 116–133 µs after the job came (rayon in the same run: 1.04–1.08x
+    /// that), against 429–461 µs (2.5–2.9x rayon) when only the last
+    /// searcher woke one sleeper and a push woke one only when nobody
+    /// searched.
     pub(crate) fn work_found(&self) {
         let old = self.counters.fetch_sub(ONE_SEARCHING, Ordering::SeqCst);
-        if searching(old) == 1 && sleeping(old) > 0 {
-            self.wake_any();
+        if sleeping(old) > 0 {
+            self.wake_up_to(WAKE_FAN_OUT);
         }
     }
 
-    /// A job was pushed on a worker's local deque. One load: see the module
-    /// docs for why a lost wake-up is harmless here.
+    /// A job was pushed on a worker's local deque, which already held
+    /// jobs unless `queue_was_empty`. One load: see the module docs for
+    /// why a lost wake-up is harmless here. A sleeper is woken when nobody
+    /// searches, or when jobs are piling up faster than the searchers take
+    /// them (the deque was not empty), so that a worker splitting a big job
+    /// wakes helpers as fast as it makes work for them.
     #[inline]
-    pub(crate) fn new_local_job(&self) {
+    pub(crate) fn new_local_job(&self, queue_was_empty: bool) {
         let counters = self.counters.load(Ordering::SeqCst);
-        if sleeping(counters) > 0 && searching(counters) == 0 {
+        if sleeping(counters) > 0 && (searching(counters) == 0 || !queue_was_empty) {
             self.wake_any();
         }
     }
@@ -172,7 +187,21 @@ impl Sleep {
 
     /// Wakes one sleeping worker, if there is one; returns whether it did.
     pub(crate) fn wake_any(&self) -> bool {
-        (0..self.workers.len()).any(|index| self.wake_specific(index))
+        self.wake_up_to(1) > 0
+    }
+
+    /// Wakes at most `n` blocked workers; returns how many it woke.
+    fn wake_up_to(&self, n: usize) -> usize {
+        let mut woken = 0;
+        for index in 0..self.workers.len() {
+            if woken == n {
+                break;
+            }
+            if self.wake_specific(index) {
+                woken += 1;
+            }
+        }
+        woken
     }
 
     /// Wakes worker `index` if it is blocked; returns whether it was.

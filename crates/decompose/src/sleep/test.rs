@@ -95,8 +95,8 @@ mod model {
         });
     }
 
-    /// Two workers, two injected jobs: both jobs are taken (the last searcher
-    /// to find work wakes a sleeper), then both workers shut down.
+    /// Two workers, two injected jobs: both jobs are taken (a searcher
+    /// that finds work wakes a sleeper), then both workers shut down.
     #[test]
     fn two_workers_take_two_jobs_then_stop() {
         let mut model = loom::model::Builder::new();
