@@ -169,4 +169,69 @@ mod stress {
             handle.join().unwrap();
         }
     }
+
+    /// `n` workers asleep in `sleep`: their threads and a count of those
+    /// that have woken.
+    fn sleepers(sleep: &Arc<Sleep>, n: usize) -> (Vec<thread::JoinHandle<()>>, Arc<AtomicUsize>) {
+        let woken = Arc::new(AtomicUsize::new(0));
+        let handles = (0..n)
+            .map(|index| {
+                let (sleep, woken) = (sleep.clone(), woken.clone());
+                thread::spawn(move || {
+                    let latch = CoreLatch::new();
+                    sleep.start_looking();
+                    sleep.sleep(index, &latch, || false);
+                    woken.fetch_add(1, Ordering::SeqCst);
+                    sleep.stop_looking();
+                })
+            })
+            .collect();
+        while crate::sleep::sleeping(sleep.counters.load(Ordering::SeqCst)) < n {
+            thread::yield_now();
+        }
+        (handles, woken)
+    }
+
+    /// Asserts that exactly `n` sleepers have woken (waiting up to 10 s
+    /// for them, so a failure fails rather than hangs).
+    fn wait_for(woken: &AtomicUsize, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while woken.load(Ordering::SeqCst) < n && std::time::Instant::now() < deadline {
+            thread::yield_now();
+        }
+        // Nobody else: a sleeper wakes only when signalled (a spurious
+        // wake-up re-checks `is_blocked` and waits again).
+        thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(woken.load(Ordering::SeqCst), n);
+    }
+
+    /// A searcher that finds work wakes two sleepers, not one: the wake-up
+    /// of an idle pool spreads as a tree.
+    #[test]
+    fn finding_work_wakes_two_sleepers() {
+        let sleep = Arc::new(Sleep::new(3));
+        let (handles, woken) = sleepers(&sleep, 3);
+        sleep.start_looking();
+        sleep.work_found();
+        wait_for(&woken, 2);
+        assert!(sleep.wake_any());
+        handles.into_iter().for_each(|h| h.join().unwrap());
+    }
+
+    /// A push onto an empty deque wakes nobody while someone searches; a
+    /// push onto a deque that already holds work wakes one more sleeper.
+    #[test]
+    fn a_push_onto_a_busy_deque_wakes_a_helper() {
+        let sleep = Arc::new(Sleep::new(2));
+        let (handles, woken) = sleepers(&sleep, 2);
+        sleep.start_looking();
+        sleep.new_local_job(true);
+        wait_for(&woken, 0);
+        sleep.new_local_job(false);
+        wait_for(&woken, 1);
+        sleep.stop_looking();
+        sleep.new_local_job(true);
+        wait_for(&woken, 2);
+        handles.into_iter().for_each(|h| h.join().unwrap());
+    }
 }
