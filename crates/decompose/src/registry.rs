@@ -206,9 +206,8 @@ impl WorkerThread {
     /// Pushes a job where thieves can see it.
     #[inline]
     pub(crate) fn push(&self, job: JobRef) {
-        let was_empty = self.worker.is_empty();
         self.worker.push(job);
-        self.registry.sleep.new_local_job(was_empty);
+        self.registry.sleep.new_local_job(|| self.worker.len() > 1);
     }
 
     /// Pops the newest job of our own deque.

@@ -261,83 +261,71 @@ fn write_with(
             charts::lateness_chart(w, &cells),
         )?;
 
-        if keep {
-            // Re-rendering: the timeline and traces drawn from the recorded
-            // runs stay as they are.
-            let file = format!("timeline-{}.svg", slug(w));
-            if let Ok(svg) = std::fs::read_to_string(chart_dir.join(&file)) {
-                figures.push(Figure {
-                    file,
-                    caption: TIMELINE_CAPTION.into(),
-                    svg,
-                });
-            }
-            sections.push(Section {
-                workload: w,
-                class,
-                cells,
-                figures,
-                scaling,
-                traces: kept_traces(&trace_dir, w),
-            });
-            continue;
-        }
-
-        // Timelines: the recorded runs, then cells that carry their own trace.
-        let own: Vec<Timeline> = cells
-            .iter()
-            .filter_map(|c| {
-                let trace = c.trace.clone()?;
-                let unit = "span";
-                Some(Timeline {
-                    workload: w.into(),
-                    model: c.model.clone(),
-                    threads: c.threads,
-                    size: c.size,
-                    unit,
-                    trace: Ok(trace),
+        let traces = if keep {
+            // Re-rendering: the timeline drawn from the recorded runs, and
+            // their traces, stay as they are.
+            let file = chart_dir.join(format!("timeline-{}.svg", slug(w)));
+            let kept = std::fs::read_to_string(file).ok();
+            chart("timeline", TIMELINE_CAPTION.into(), Ok(kept))?;
+            kept_traces(&trace_dir, w)
+        } else {
+            // Timelines: the recorded runs, then cells that carry their own trace.
+            let own: Vec<Timeline> = cells
+                .iter()
+                .filter_map(|c| {
+                    let trace = c.trace.clone()?;
+                    let unit = "span";
+                    Some(Timeline {
+                        workload: w.into(),
+                        model: c.model.clone(),
+                        threads: c.threads,
+                        size: c.size,
+                        unit,
+                        trace: Ok(trace),
+                    })
                 })
-            })
-            .collect();
-        let mut panels = Vec::new();
-        let mut missing = Vec::new();
-        for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
-            match &t.trace {
-                Ok(trace) => panels.push(charts::Panel {
-                    title: panel_title(t, trace),
-                    trace,
-                }),
-                Err(why) => missing.push(format!("{}: {why}", t.model)),
+                .collect();
+            let mut panels = Vec::new();
+            let mut missing = Vec::new();
+            for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
+                match &t.trace {
+                    Ok(trace) => panels.push(charts::Panel {
+                        title: panel_title(t, trace),
+                        trace,
+                    }),
+                    Err(why) => missing.push(format!("{}: {why}", t.model)),
+                }
             }
-        }
-        let mut caption = TIMELINE_CAPTION.to_owned();
-        if panels
-            .iter()
-            .any(|p| p.trace.spans.len() > charts::MAX_SPANS)
-        {
-            caption += &format!(
-                " Runs with more than {0} spans show their first {0}.",
-                charts::MAX_SPANS
-            );
-        }
-        if !missing.is_empty() {
-            caption += &format!(" Not recorded: {}.", missing.join("; "));
-        }
-        chart("timeline", caption, charts::timeline_chart(w, &panels))?;
+            let mut caption = TIMELINE_CAPTION.to_owned();
+            if panels
+                .iter()
+                .any(|p| p.trace.spans.len() > charts::MAX_SPANS)
+            {
+                caption += &format!(
+                    " Runs with more than {0} spans show their first {0}.",
+                    charts::MAX_SPANS
+                );
+            }
+            if !missing.is_empty() {
+                caption += &format!(" Not recorded: {}.", missing.join("; "));
+            }
+            chart("timeline", caption, charts::timeline_chart(w, &panels))?;
 
-        let mut traces = Vec::new();
-        for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
-            let Ok(trace) = &t.trace else { continue };
-            let file = format!("{}-{}-{}.json", slug(w), slug(&t.model), t.threads);
-            let path = trace_dir.join(&file);
-            let title = format!("{w} on {} ×{}", t.model, t.threads);
-            write_file(
-                &path,
-                &chrome_trace::chrome_trace(&title, pid(&t.model), trace),
-            )?;
-            files.push(path);
-            traces.push(format!("traces/{file}"));
-        }
+            let mut traces = Vec::new();
+            for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
+                let Ok(trace) = &t.trace else { continue };
+                let file = format!("{}-{}-{}.json", slug(w), slug(&t.model), t.threads);
+                let path = trace_dir.join(&file);
+                let title = format!("{w} on {} ×{}", t.model, t.threads);
+                write_file(
+                    &path,
+                    &chrome_trace::chrome_trace(&title, pid(&t.model), trace),
+                )?;
+                files.push(path);
+                traces.push(format!("traces/{file}"));
+            }
+            traces
+        };
 
         sections.push(Section {
             workload: w,

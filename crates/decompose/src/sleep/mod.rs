@@ -129,16 +129,16 @@ impl Sleep {
         }
     }
 
-    /// A job was pushed on a worker's local deque, which already held
-    /// jobs unless `queue_was_empty`. One load: see the module docs for
-    /// why a lost wake-up is harmless here. A sleeper is woken when nobody
-    /// searches, or when jobs are piling up faster than the searchers take
-    /// them (the deque was not empty), so that a worker splitting a big job
-    /// wakes helpers as fast as it makes work for them.
+    /// A job was pushed on a worker's local deque; `piling_up` tells
+    /// whether the deque holds more than that job. One load when nobody
+    /// sleeps: see the module docs for why a lost wake-up is harmless here.
+    /// A sleeper is woken when nobody searches, or when jobs are piling up
+    /// faster than the searchers take them, so that a worker splitting a
+    /// big job wakes helpers as fast as it makes work for them.
     #[inline]
-    pub(crate) fn new_local_job(&self, queue_was_empty: bool) {
+    pub(crate) fn new_local_job(&self, piling_up: impl FnOnce() -> bool) {
         let counters = self.counters.load(Ordering::SeqCst);
-        if sleeping(counters) > 0 && (searching(counters) == 0 || !queue_was_empty) {
+        if sleeping(counters) > 0 && (searching(counters) == 0 || piling_up()) {
             self.wake_any();
         }
     }

@@ -225,12 +225,12 @@ mod stress {
         let sleep = Arc::new(Sleep::new(2));
         let (handles, woken) = sleepers(&sleep, 2);
         sleep.start_looking();
-        sleep.new_local_job(true);
+        sleep.new_local_job(|| false);
         wait_for(&woken, 0);
-        sleep.new_local_job(false);
+        sleep.new_local_job(|| true);
         wait_for(&woken, 1);
         sleep.stop_looking();
-        sleep.new_local_job(true);
+        sleep.new_local_job(|| false);
         wait_for(&woken, 2);
         handles.into_iter().for_each(|h| h.join().unwrap());
     }
