@@ -52,5 +52,6 @@ pub use exec::{chunks, Exec, Sequential};
 pub use job::{Job, JobInput};
 pub use kernel::{compute, ITERS_PER_UNIT};
 pub use script::{
-    run_script, run_script_async, AsyncEnv, Lateness, Script, ScriptCtx, Step, TaskOutcome, TaskSet,
+    run_script, run_script_async, run_script_timed, AsyncEnv, Lateness, Script, ScriptCtx, Step,
+    StepTime, TaskOutcome, TaskSet,
 };

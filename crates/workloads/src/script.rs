@@ -127,9 +127,44 @@ fn expected_value(script: &Script) -> u64 {
 /// assert!(out.latency >= Duration::from_millis(1));
 /// ```
 pub fn run_script(script: &Script, ctx: &ScriptCtx) -> Result<TaskOutcome, Error> {
+    run_script_timed(script, ctx, &mut |_| {})
+}
+
+/// When one step of a script ran, as [`run_script_timed`] saw it: what a
+/// timeline draws for a blocking model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepTime {
+    /// The step's index in its script.
+    pub index: usize,
+    /// Whether the thread spent the step blocked (a wait, a request, the
+    /// probe's ticks) rather than computing.
+    pub waits: bool,
+    /// When the step began.
+    pub start: Instant,
+    /// When it ended.
+    pub end: Instant,
+}
+
+/// [`run_script`], calling `on_step` after each step with when it ran.
+///
+/// ```
+/// use cvp_workloads::{run_script_timed, Script, ScriptCtx, Step};
+/// use std::time::{Duration, Instant};
+/// let script = Script { id: 1, steps: vec![Step::Wait(Duration::from_millis(1)), Step::Compute { units: 10 }] };
+/// let ctx = ScriptCtx { server: None, released: Instant::now() };
+/// let mut steps = Vec::new();
+/// run_script_timed(&script, &ctx, &mut |s| steps.push(s)).unwrap();
+/// assert_eq!(steps.iter().map(|s| s.waits).collect::<Vec<_>>(), [true, false]);
+/// ```
+pub fn run_script_timed(
+    script: &Script,
+    ctx: &ScriptCtx,
+    on_step: &mut dyn FnMut(StepTime),
+) -> Result<TaskOutcome, Error> {
     let mut value = u64::from(script.id);
     let mut lateness = Vec::new();
     for (i, step) in script.steps.iter().enumerate() {
+        let start = Instant::now();
         match *step {
             Step::Compute { units } => value = mix(value, compute(units, seed(script.id, i))),
             Step::Wait(d) => std::thread::sleep(d),
@@ -152,6 +187,12 @@ pub fn run_script(script: &Script, ctx: &ScriptCtx) -> Result<TaskOutcome, Error
                 value = mix(value, u64::from(ticks));
             }
         }
+        on_step(StepTime {
+            index: i,
+            waits: !matches!(step, Step::Compute { .. }),
+            start,
+            end: Instant::now(),
+        });
     }
     Ok(TaskOutcome {
         value,
