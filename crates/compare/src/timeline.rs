@@ -1,16 +1,18 @@
 //! Timelines from measurement: what ran when, on which OS thread.
 //!
-//! For one workload of each class in a report, [`record_timelines`] runs the
-//! four models of the classic picture once more, untimed, recording every
+//! For one workload of each class in a report, [`record_timelines`] runs
+//! every traced model once more, untimed, at a small size, recording every
 //! piece of work: `sequential` (one lane, one thing after another),
 //! `interleave` (one lane, tasks interleaved at their waits), `decompose`
-//! (a lane per worker, chunks side by side) and `hybrid` (a lane per
-//! worker, tasks interleaved on each).
+//! (a lane per worker, chunks side by side), `hybrid` (a lane per worker,
+//! tasks interleaved on each), and the anchors and thread models beside
+//! them (`threads` shows one lane per OS thread it starts).
 //!
 //! Everything is recorded by the models themselves, through the same
 //! [`Recorder`] as `cvp run --trace`: every leaf of a job's `map_reduce` is a
-//! span, every script of the blocking interpreters is a span, and every poll
-//! of cvp-interleave's green threads is a span, from its own poll trace.
+//! span, every step of the blocking interpreter is a span (computing, or
+//! the thread blocked waiting), and every poll of an async task is a span
+//! (cvp-interleave's own poll trace; tokio's task futures, wrapped).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -88,12 +90,12 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
         for info in crate::models().filter(|m| m.traced && ran(m.name)) {
             let model = info.name;
             let threads = if info.threaded { threads } else { 1 };
-            // cvp's concurrent engines record each poll of a green thread;
-            // the blocking interpreters record each script.
+            // Async models record each poll of a task; the blocking
+            // interpreter records each step.
             let unit = match w.shape() {
                 Shape::Job(_) => "chunk",
-                Shape::Tasks(_) if info.concurrent && info.role == crate::Role::Engine => "poll",
-                Shape::Tasks(_) => "task",
+                Shape::Tasks(_) if info.concurrent && !info.preemptive => "poll",
+                Shape::Tasks(_) => "step",
             };
             let trace = catch_unwind(AssertUnwindSafe(|| record(w, model, threads, size)))
                 .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
@@ -102,7 +104,7 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
                 model: model.into(),
                 threads,
                 size,
-                unit,
+                unit: unit.into(),
                 trace,
             });
         }

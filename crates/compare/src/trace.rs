@@ -1,10 +1,12 @@
 //! The trace hook: which piece of work ran when, on which OS thread.
 //!
 //! A [`Recorder`] collects [`Span`]s during one extra, untimed run of a cell
-//! (`cvp run --trace`). Every model records its jobs' leaves through
-//! [`run_job`], which wraps the model's [`Exec`]; an engine with its own
-//! recorder (a poll trace, a chunk trace) can add spans with
-//! [`Recorder::span`]. The spans end up in [`Cell::trace`](crate::report::Cell::trace),
+//! (`cvp run --trace`, and the page's timelines). Every model records its
+//! jobs' leaves through [`run_job`], which wraps the model's [`Exec`]; the
+//! blocking interpreter records each step of a script, computing or
+//! waiting ([`Recorder::wait`]); the async models record each poll of a task
+//! ([`Recorder::span`], or [`Recorder::span_on`] for polls collected on
+//! other threads and recorded afterwards). The spans end up in [`Cell::trace`](crate::report::Cell::trace),
 //! where timelines and Chrome traces are drawn from.
 
 use std::collections::HashMap;
@@ -15,7 +17,7 @@ use std::time::Instant;
 
 use cvp_workloads::{Exec, Job, JobInput};
 
-use cvp_report::{Span, Trace};
+use cvp_report::{Span, SpanKind, Trace};
 
 /// Collects spans from any thread.
 #[derive(Debug)]
@@ -45,20 +47,41 @@ impl Recorder {
         }
     }
 
-    /// Records that `label` ran on the calling thread from `start` to `end`.
+    /// Records that `label` computed on the calling thread from `start` to
+    /// `end`.
     pub fn span(&self, label: impl Into<String>, start: Instant, end: Instant) {
+        let thread = std::thread::current().id();
+        self.span_on(thread, label, SpanKind::Compute, start, end);
+    }
+
+    /// Records that `label` kept the calling thread blocked, waiting, from
+    /// `start` to `end`.
+    pub fn wait(&self, label: impl Into<String>, start: Instant, end: Instant) {
+        let thread = std::thread::current().id();
+        self.span_on(thread, label, SpanKind::Wait, start, end);
+    }
+
+    /// Records a span of `kind` on `thread`. Lanes are numbered in the
+    /// order their threads are first recorded, so spans collected elsewhere
+    /// are best recorded by start time.
+    pub fn span_on(
+        &self,
+        thread: ThreadId,
+        label: impl Into<String>,
+        kind: SpanKind,
+        start: Instant,
+        end: Instant,
+    ) {
         let ns = |t: Instant| t.saturating_duration_since(self.origin).as_nanos() as u64;
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let next = inner.lanes.len() as u32;
-        let lane = *inner
-            .lanes
-            .entry(std::thread::current().id())
-            .or_insert(next);
+        let lane = *inner.lanes.entry(thread).or_insert(next);
         inner.spans.push(Span {
             lane,
             label: label.into(),
             start_ns: ns(start),
             end_ns: ns(end),
+            kind,
         });
     }
 

@@ -305,6 +305,28 @@ pub struct Span {
     pub start_ns: u64,
     /// End, from the recorder's origin.
     pub end_ns: u64,
+    /// Whether the thread computed or waited; computing when absent.
+    #[serde(default, skip_serializing_if = "SpanKind::is_compute")]
+    pub kind: SpanKind,
+}
+
+/// What a thread did during a [`Span`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpanKind {
+    /// Ran code: a chunk of a job, a compute step, a poll of a task.
+    #[default]
+    Compute,
+    /// Was blocked: a blocking model's thread sleeping in a wait or on a
+    /// socket. A cooperative model's waits leave its lane free instead.
+    Wait,
+}
+
+impl SpanKind {
+    /// Whether this is [`SpanKind::Compute`].
+    pub fn is_compute(&self) -> bool {
+        *self == SpanKind::Compute
+    }
 }
 
 /// A claim of the field, checked against the measured cells.

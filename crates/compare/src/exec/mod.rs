@@ -12,7 +12,7 @@ pub(crate) mod tokio;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use cvp_workloads::{run_script, Script, ScriptCtx, TaskOutcome};
+use cvp_workloads::{run_script, run_script_timed, Script, ScriptCtx, TaskOutcome};
 
 use crate::trace::Recorder;
 use crate::Error;
@@ -20,7 +20,8 @@ use crate::Error;
 /// Runs one script with the blocking interpreter. The task's latency counts
 /// from the moment the model starts it, so summed latency over wall time is
 /// the number of tasks in flight (Little's law), not the queueing delay.
-/// With a recorder, the whole script is one span on the calling thread.
+/// With a recorder, every step is a span on the calling thread: computing,
+/// or waiting (the thread blocked in a sleep or on a socket).
 pub(crate) fn run_blocking(
     script: &Script,
     server: Option<SocketAddr>,
@@ -28,9 +29,18 @@ pub(crate) fn run_blocking(
 ) -> Result<TaskOutcome, Error> {
     let released = Instant::now();
     let ctx = ScriptCtx { server, released };
-    let outcome = run_script(script, &ctx).map_err(Error::from);
-    if let Some(rec) = rec {
-        rec.span(format!("task {}", script.id), released, Instant::now());
+    match rec {
+        None => run_script(script, &ctx),
+        Some(rec) => {
+            let label = format!("task {}", script.id);
+            run_script_timed(script, &ctx, &mut |step| {
+                if step.waits {
+                    rec.wait(label.as_str(), step.start, step.end);
+                } else {
+                    rec.span(label.as_str(), step.start, step.end);
+                }
+            })
+        }
     }
-    outcome
+    .map_err(Error::from)
 }

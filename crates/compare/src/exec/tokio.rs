@@ -1,11 +1,15 @@
 //! tokio for the anchor models: the [`AsyncEnv`] of the async interpreter,
 //! task sets as tokio tasks, and jobs as tasks on the multi-thread pool.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::panic::resume_unwind;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{self, Context};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use cvp_workloads::{
@@ -14,7 +18,10 @@ use cvp_workloads::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::{Handle, Runtime};
 
+use cvp_report::SpanKind;
+
 use super::one_thread::BlockOn;
+use crate::trace::Recorder;
 use crate::Error;
 
 /// Timers and sockets of the async interpreter, from tokio.
@@ -52,22 +59,33 @@ impl BlockOn for Runtime {
 
 /// Spawns every script as a tokio task on `rt` and waits for all of them.
 /// A task's latency counts from its first poll.
+///
+/// With a recorder, each task's future is wrapped so that every poll of it
+/// is a span on the OS thread that polled it (tokio's own task hooks need
+/// `--cfg tokio_unstable`); the polls are recorded once every task is done.
 pub(crate) fn tasks_on_tokio(
     rt: &Runtime,
     set: &Arc<TaskSet>,
     server: Option<SocketAddr>,
+    rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
+    let traced = rec.is_some();
     let results = rt.block_on(async {
         let handles: Vec<_> = (0..set.scripts.len())
             .map(|i| {
                 let set = Arc::clone(set);
-                tokio::spawn(async move {
+                let task = async move {
                     let ctx = ScriptCtx {
                         server,
                         released: Instant::now(),
                     };
                     run_script_async(&TokioEnv, &set.scripts[i], &ctx).await
-                })
+                };
+                if traced {
+                    tokio::spawn(Polls::new(task))
+                } else {
+                    tokio::spawn(async move { (task.await, Vec::new()) })
+                }
             })
             .collect();
         // Wait for every task before looking at any result, so no task of
@@ -78,14 +96,66 @@ pub(crate) fn tasks_on_tokio(
         }
         results
     });
+    if let Some(rec) = rec {
+        let mut polls: Vec<(usize, &Poll)> = results
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().ok().map(|(_, p)| (i, p)))
+            .flat_map(|(i, p)| p.iter().map(move |poll| (i, poll)))
+            .collect();
+        polls.sort_by_key(|(_, p)| p.start);
+        for (i, p) in polls {
+            let label = format!("task {}", set.scripts[i].id);
+            rec.span_on(p.thread, label, SpanKind::Compute, p.start, p.end);
+        }
+    }
     results
         .into_iter()
         .map(|r| match r {
-            Ok(outcome) => outcome.map_err(Error::from),
+            Ok((outcome, _)) => outcome.map_err(Error::from),
             Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
             Err(e) => Err(Error::Run(format!("tokio task: {e}"))),
         })
         .collect()
+}
+
+/// One poll of a task: on which OS thread, from when to when.
+#[derive(Debug, Clone, Copy)]
+struct Poll {
+    thread: ThreadId,
+    start: Instant,
+    end: Instant,
+}
+
+/// A future that notes each of its polls, and hands them over with its
+/// output.
+struct Polls<F> {
+    inner: Pin<Box<F>>,
+    polls: Vec<Poll>,
+}
+
+impl<F: Future> Polls<F> {
+    fn new(inner: F) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            polls: Vec::new(),
+        }
+    }
+}
+
+impl<F: Future> Future for Polls<F> {
+    type Output = (F::Output, Vec<Poll>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> task::Poll<Self::Output> {
+        let start = Instant::now();
+        let ready = self.inner.as_mut().poll(cx);
+        self.polls.push(Poll {
+            thread: std::thread::current().id(),
+            start,
+            end: Instant::now(),
+        });
+        ready.map(|out| (out, std::mem::take(&mut self.polls)))
+    }
 }
 
 /// The [`Exec`] of `tokio-multi-thread`: a top-level `map_reduce` spawns one

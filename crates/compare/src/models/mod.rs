@@ -49,7 +49,8 @@ pub struct ModelInfo {
     pub role: Role,
     /// For an engine, the model it is judged against.
     pub anchor: Option<&'static str>,
-    /// Whether the page draws its timeline (a recorded, untimed run).
+    /// Whether the page draws its timeline (a recorded, untimed run). Every
+    /// model can be recorded; a model that is slow to record may opt out.
     pub traced: bool,
 }
 
@@ -93,9 +94,10 @@ pub(crate) trait Instance {
     fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
 
     /// Runs every script of a set and returns their outcomes, in any order.
-    /// With a recorder, what ran when is recorded: a span per script for the
-    /// blocking interpreters, a span per poll for cvp-interleave's green
-    /// threads (from its own poll trace); tokio's tasks are not recorded.
+    /// With a recorder, what ran when is recorded: a span per step for the
+    /// blocking interpreters (computing, or the thread waiting), a span per
+    /// poll of a task for the async ones (cvp-interleave's own poll trace,
+    /// tokio's task futures wrapped).
     fn run_tasks(
         &mut self,
         set: &Arc<TaskSet>,

@@ -30,7 +30,7 @@ impl Model for Rayon {
             threaded: true,
             role: Role::Anchor,
             anchor: None,
-            traced: false,
+            traced: true,
         }
     }
 

@@ -45,7 +45,7 @@ impl Model for Threads {
             threaded: true,
             role: Role::Other,
             anchor: None,
-            traced: false,
+            traced: true,
         }
     }
 

@@ -22,7 +22,7 @@ impl Model for Threads1Core {
             threaded: true,
             role: Role::Other,
             anchor: None,
-            traced: false,
+            traced: true,
         }
     }
 

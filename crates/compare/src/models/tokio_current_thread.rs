@@ -30,7 +30,7 @@ impl Model for TokioCurrentThread {
             threaded: false,
             role: Role::Anchor,
             anchor: None,
-            traced: false,
+            traced: true,
         }
     }
 
@@ -52,8 +52,8 @@ impl Instance for Started {
         &mut self,
         set: &Arc<TaskSet>,
         server: Option<SocketAddr>,
-        _rec: Option<&Recorder>,
+        rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_tokio(&self.0, set, server)
+        tasks_on_tokio(&self.0, set, server, rec)
     }
 }

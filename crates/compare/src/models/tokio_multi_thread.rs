@@ -31,7 +31,7 @@ impl Model for TokioMultiThread {
             threaded: true,
             role: Role::Anchor,
             anchor: None,
-            traced: false,
+            traced: true,
         }
     }
 
@@ -54,8 +54,8 @@ impl Instance for Started {
         &mut self,
         set: &Arc<TaskSet>,
         server: Option<SocketAddr>,
-        _rec: Option<&Recorder>,
+        rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_tokio(&self.rt, set, server)
+        tasks_on_tokio(&self.rt, set, server, rec)
     }
 }

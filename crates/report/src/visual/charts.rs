@@ -19,7 +19,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
-use crate::{Cell, Status, Trace};
+use crate::{Cell, SpanKind, Status, Trace};
 
 type Drawn<T> = Result<T, Box<dyn StdError>>;
 
@@ -491,12 +491,28 @@ pub(crate) struct Panel<'a> {
     pub(crate) trace: &'a Trace,
 }
 
+/// Height of a timeline panel's title.
+const PANEL_TITLE: u32 = 20;
+/// Height of a timeline panel's time labels.
+const PANEL_AXIS: u32 = 18;
+/// A panel's lanes share about this many pixels, so that a model with one
+/// OS thread per task (dozens of lanes) stays on the screen.
+const LANES_HEIGHT: u32 = 160;
+
+/// Height of one lane in a panel of `lanes` lanes: [`LANE`] for a few
+/// lanes, less for many, never under 3 pixels.
+fn lane_height(lanes: u32) -> u32 {
+    (LANES_HEIGHT / lanes.max(1)).clamp(3, LANE)
+}
+
 /// A Gantt chart of recorded runs of one workload: a panel per model, one
-/// lane per OS thread, one bar per poll or chunk, coloured by what ran
-/// (the same task keeps its colour, so interleaving shows as alternating
-/// colours on one lane, parallelism as bars side by side on several). Every
-/// panel shares one time axis, so the runs compare at a glance.
-pub(crate) fn timeline_chart(workload: &str, panels: &[Panel<'_>]) -> Drawn<Option<String>> {
+/// lane per OS thread, one bar per poll, step or chunk, coloured by what ran
+/// (the same task keeps its colour in every panel, so interleaving shows as
+/// alternating colours on one lane, parallelism as bars side by side on
+/// several). Computing is a full bar; a thread blocked waiting is a thin,
+/// pale one; an empty lane had nothing to run. Every panel shares one time
+/// axis, so the runs compare at a glance. `title` heads the chart.
+pub(crate) fn timeline_chart(title: &str, panels: &[Panel<'_>]) -> Drawn<Option<String>> {
     let panels: Vec<&Panel<'_>> = panels
         .iter()
         .filter(|p| !p.trace.spans.is_empty())
@@ -511,28 +527,58 @@ pub(crate) fn timeline_chart(workload: &str, panels: &[Panel<'_>]) -> Drawn<Opti
         .unwrap_or(1) as f64
         / 1e6;
     let end_ms = end_ms.max(1e-3) * 1.02;
+    let last = panels.len() - 1;
     let heights: Vec<u32> = panels
         .iter()
-        .map(|p| 70 + LANE * p.trace.lanes.max(1))
+        .enumerate()
+        .map(|(i, p)| {
+            let lanes = p.trace.lanes.max(1);
+            let desc = if i == last { 18 } else { 0 };
+            PANEL_TITLE + PANEL_AXIS + desc + lanes * lane_height(lanes)
+        })
         .collect();
     let mut svg = String::new();
     {
-        let total: u32 = heights.iter().sum::<u32>() + 40;
+        let head = 56;
+        let total: u32 = heights.iter().sum::<u32>() + head + 8;
         let root = SVGBackend::with_string(&mut svg, (WIDTH, total)).into_drawing_area();
         root.fill(&WHITE)?;
-        let (title, mut rest) = root.split_vertically(40);
-        title.titled(
-            &format!("{workload}: what ran when, one lane per OS thread"),
-            (FONT, 18),
-        )?;
-        for (panel, h) in panels.iter().zip(&heights) {
+        let (top, mut rest) = root.split_vertically(head);
+        top.draw(&Text::new(
+            clip(title, 90),
+            (10, 8),
+            (FONT, 16).into_font().color(&INK),
+        ))?;
+        timeline_legend(&top, 34)?;
+        for (i, (panel, h)) in panels.iter().zip(&heights).enumerate() {
             let (area, below) = rest.split_vertically(*h);
             rest = below;
-            gantt(&area, panel, end_ms)?;
+            gantt(&area, panel, end_ms, i == last)?;
         }
         root.present()?;
     }
     Ok(Some(svg))
+}
+
+/// The key of a timeline: a full bar computes, a thin pale one waits.
+fn timeline_legend(area: &DrawingArea<SVGBackend<'_>, Shift>, y: i32) -> Drawn<()> {
+    let c = PALETTE[0];
+    let label =
+        |x: i32, text: &str| Text::new(text.to_owned(), (x, y), (FONT, 12).into_font().color(&INK));
+    area.draw(&Rectangle::new([(100, y), (130, y + 12)], c.filled()))?;
+    area.draw(&label(136, "computing"))?;
+    area.draw(&Rectangle::new(
+        [(230, y + 4), (260, y + 8)],
+        tint(c).filled(),
+    ))?;
+    area.draw(&label(266, "a thread blocked, waiting"))?;
+    area.draw(&Rectangle::new([(430, y), (460, y + 12)], WHITE.filled()))?;
+    area.draw(&Rectangle::new(
+        [(430, y), (460, y + 12)],
+        RGBColor(200, 200, 200).stroke_width(1),
+    ))?;
+    area.draw(&label(466, "empty: nothing ready to run"))?;
+    Ok(())
 }
 
 /// Colour of a span: by what ran, so one task keeps its colour.
@@ -544,42 +590,73 @@ fn span_color(label: &str) -> RGBColor {
     PALETTE[(h % PALETTE.len() as u64) as usize]
 }
 
-fn gantt(area: &DrawingArea<SVGBackend<'_>, Shift>, panel: &Panel<'_>, end_ms: f64) -> Drawn<()> {
+/// A pale version of `c`, for waiting.
+fn tint(c: RGBColor) -> RGBColor {
+    let pale = |v: u8| v + ((255 - v) as f64 * 0.55) as u8;
+    RGBColor(pale(c.0), pale(c.1), pale(c.2))
+}
+
+fn gantt(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    panel: &Panel<'_>,
+    end_ms: f64,
+    last: bool,
+) -> Drawn<()> {
     let lanes = panel.trace.lanes.max(1) as usize;
+    let lane_h = lane_height(lanes as u32);
+    // Label every lane while labels fit, else every k-th.
+    let every = (12 / lane_h).max(1) as usize;
     let spans = &panel.trace.spans[..panel.trace.spans.len().min(MAX_SPANS)];
     let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, (FONT, 14))
+        .caption(&panel.title, (FONT, 13))
         .margin_left(10)
         .margin_right(20)
-        .x_label_area_size(34)
-        .y_label_area_size(90)
+        .x_label_area_size(PANEL_AXIS + if last { 18 } else { 0 })
+        .y_label_area_size(80)
         .build_cartesian_2d(0.0..end_ms, (0..lanes).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .max_light_lines(1)
-        .x_desc("time (ms)")
+        .x_labels(10)
+        .x_desc(if last { "time (ms)" } else { "" })
+        .y_labels(lanes.min(200))
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i < lanes => format!("thread {}", lanes - 1 - i),
+            SegmentValue::CenterOf(i) if *i < lanes && (lanes - 1 - i) % every == 0 => {
+                format!("thread {}", lanes - 1 - i)
+            }
             _ => String::new(),
         })
-        .label_style((FONT, 11))
+        .label_style((FONT, 10))
         .draw()?;
-    chart.draw_series(spans.iter().map(|s| {
+    // A poll of a few microseconds is still drawn at least a pixel wide.
+    let min_w = 1.0 * end_ms / f64::from(WIDTH);
+    let bar = |s: &crate::Span| {
         let lane = lanes - 1 - (s.lane as usize).min(lanes - 1);
         let (a, b) = (s.start_ns as f64 / 1e6, s.end_ns as f64 / 1e6);
-        // A poll of a few microseconds is still drawn two pixels wide.
-        let b = b.max(a + 2.0 * end_ms / f64::from(WIDTH));
+        let color = span_color(&s.label);
+        let (style, margin) = match s.kind {
+            SpanKind::Compute => (color.filled(), lane_h / 8),
+            SpanKind::Wait => (tint(color).filled(), lane_h * 3 / 8),
+        };
         let mut r = Rectangle::new(
             [
                 (a, SegmentValue::Exact(lane)),
-                (b, SegmentValue::Exact(lane + 1)),
+                (b.max(a + min_w), SegmentValue::Exact(lane + 1)),
             ],
-            span_color(&s.label).filled(),
+            style,
         );
-        r.set_margin(4, 4, 0, 0);
+        r.set_margin(margin, margin, 0, 0);
         r
-    }))?;
+    };
+    // Waits first, so a computing bar is never hidden under a wait.
+    chart.draw_series(spans.iter().filter(|s| s.kind == SpanKind::Wait).map(bar))?;
+    chart.draw_series(
+        spans
+            .iter()
+            .filter(|s| s.kind == SpanKind::Compute)
+            .map(bar),
+    )?;
     Ok(())
 }
 
@@ -707,11 +784,16 @@ mod test {
                     label: format!("task {}", i / 2),
                     start_ns: 100_000 * u64::from(i),
                     end_ns: 100_000 * u64::from(i) + 90_000,
+                    kind: if i % 4 == 0 {
+                        SpanKind::Wait
+                    } else {
+                        SpanKind::Compute
+                    },
                 })
                 .collect(),
         };
         let svg = timeline_chart(
-            "fanout",
+            "fanout at 4 tasks",
             &[Panel {
                 title: "decompose ×2".into(),
                 trace: &trace,
@@ -720,6 +802,11 @@ mod test {
         .unwrap()
         .unwrap();
         assert!(svg.contains("thread 1"));
+        assert!(svg.contains("fanout at 4 tasks"));
         assert!(svg.matches("<rect").count() >= 8);
+        // Waiting is drawn pale, computing in the task's colour.
+        let wait = tint(span_color("task 0"));
+        let hex = format!("#{:02X}{:02X}{:02X}", wait.0, wait.1, wait.2);
+        assert!(svg.contains(&hex), "no pale bar {hex}");
     }
 }

@@ -5,22 +5,23 @@
 //! that [`record_timelines`] recorded) into an output folder:
 //!
 //! ```text
-//! index.html                 every chart inline, verdicts beside them; opens offline
+//! index.html                 the opening, a heatmap, every chart inline; opens offline
+//! charts/intro.svg           the classic picture: interleaving, splitting, both
 //! charts/speedup-W.svg       speedup over sequential by model (log scale)
 //! charts/scaling-W.svg       speedup against cores, with Amdahl's fit (parallel models)
 //! charts/lateness-W.svg      the probe's lateness, p50 / p99 / worst (log scale)
-//! charts/timeline-W.svg      what ran when, one lane per OS thread
-//! traces/W-MODEL.json        the same runs as Chrome traces (open in Perfetto)
+//! charts/timeline-W.svg      what ran when, one lane per OS thread, every model
+//! traces/W-MODEL-T.json      the same runs as Chrome traces (open in Perfetto)
+//! timelines.json             the recorded runs, for `cvp render`
 //! ```
 //!
-//! [`rewrite()`] draws the same from a saved report alone (`cvp render`),
-//! keeping the timelines and traces already in the folder, since those come
-//! from recorded runs that a report does not hold.
+//! [`rewrite()`] draws the same from a saved report (`cvp render`), with the
+//! recorded runs that [`write()`] saved beside it in `timelines.json`.
 //!
 //! Charts are drawn with plotters; the page is a template around them with a
-//! check script that marks `<body data-check="ok">` when every chart is
+//! check script that marks `<body data-check="ok">` when every part is
 //! there and drawn. A wrong answer, a failure, a timeout or an n/a stays
-//! on every chart, marked.
+//! on every chart and in the heatmap, marked.
 //!
 //! ```
 //! use cvp_report::visual::fit_amdahl;
@@ -32,7 +33,9 @@ mod amdahl;
 mod benches;
 mod charts;
 mod chrome_trace;
+mod heatmap;
 mod html;
+mod intro;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -43,7 +46,7 @@ pub use timeline::Timeline;
 
 use crate::Error;
 use crate::{Cell, Class, Report, Trace};
-use html::{Figure, Section};
+use html::{Figure, Opening, Section};
 
 /// A chart, or nothing to draw, or why drawing failed.
 type Drawn = Result<Option<String>, Box<dyn std::error::Error>>;
@@ -58,8 +61,12 @@ const LATENESS_CAPTION: &str =
     "How late a 1 ms periodic probe woke while the workload ran: a model \
      that never preempts a busy task shows it here.";
 const TIMELINE_CAPTION: &str =
-    "One bar per poll, task or chunk, coloured by task or chunk; one lane \
-     per OS thread; one time axis for every panel.";
+    "One bar per poll, step or chunk, coloured by task or chunk (a task keeps its colour \
+     in every panel); one lane per OS thread; one time axis for every panel. Full bars \
+     compute, thin pale bars are a thread blocked waiting; a cooperative model's waits \
+     leave its lane empty for other tasks.";
+/// The file the recorded runs are saved in, beside the page.
+const TIMELINES_FILE: &str = "timelines.json";
 
 /// File names a person can type: the workload's kebab-case name, kept to
 /// `[a-z0-9-]`.
@@ -115,7 +122,7 @@ fn fresh_dir(dir: &Path, sub: &str, ext: &str, keep: Option<&str>) -> Result<Pat
 
 /// The models of a report, in the order their cells appear (the runner's
 /// registry order).
-fn models_of(report: &Report) -> Vec<&str> {
+pub(crate) fn models_of(report: &Report) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for c in &report.cells {
         if !out.contains(&c.model.as_str()) {
@@ -123,30 +130,6 @@ fn models_of(report: &Report) -> Vec<&str> {
         }
     }
     out
-}
-
-/// The Chrome traces of workload `w` already in `trace_dir`, as page links.
-fn kept_traces(trace_dir: &Path, w: &str, models: &[&str]) -> Vec<String> {
-    let prefix = format!("{}-", slug(w));
-    let mut names: Vec<String> = std::fs::read_dir(trace_dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with(&prefix) && n.ends_with(".json"))
-        // `n-body-…` is not a trace of a workload named `n`.
-        .filter(|n| {
-            let model_threads = &n[prefix.len()..n.len() - ".json".len()];
-            models.iter().any(|m| {
-                model_threads
-                    .strip_prefix(slug(m).as_str())
-                    .and_then(|t| t.strip_prefix('-'))
-                    .is_some_and(|t| t.parse::<usize>().is_ok())
-            })
-        })
-        .map(|n| format!("traces/{n}"))
-        .collect();
-    names.sort();
-    names
 }
 
 /// The position of a model in the report: its `pid` in Chrome traces.
@@ -157,8 +140,9 @@ fn pid(models: &[&str], model: &str) -> u32 {
         .map_or(99, |i| i as u32)
 }
 
-/// A timeline panel's title: the model, its lanes and what a bar is.
-fn panel_title(report: &Report, t: &Timeline, trace: &Trace) -> String {
+/// A timeline panel's title: the model, its lanes and what a bar is, and
+/// the size when it is not the chart's.
+fn panel_title(report: &Report, t: &Timeline, trace: &Trace, chart_size: usize) -> String {
     let model = report.cells.iter().find(|c| c.model == t.model);
     let kind = model.map_or("", |m| match (m.concurrent, m.parallel) {
         (false, false) => "one thing at a time",
@@ -171,9 +155,14 @@ fn panel_title(report: &Report, t: &Timeline, trace: &Trace) -> String {
     } else {
         String::new()
     };
+    let size = if t.size == chart_size {
+        String::new()
+    } else {
+        format!(" at size {}", t.size)
+    };
     let end = trace.spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
     format!(
-        "{}{threads} ({kind}): {} OS thread{}, {} {}s, done at {}",
+        "{}{threads} ({kind}){size}: {} OS thread{}, {} {}s, done at {}",
         t.model,
         trace.lanes,
         if trace.lanes == 1 { "" } else { "s" },
@@ -181,6 +170,73 @@ fn panel_title(report: &Report, t: &Timeline, trace: &Trace) -> String {
         t.unit,
         charts::fmt_ns(end as f64)
     )
+}
+
+/// What the cells of `workload` count their size in (`tasks`), if known.
+fn unit_of<'a>(report: &'a Report, workload: &str) -> &'a str {
+    report
+        .cells
+        .iter()
+        .find(|c| c.workload == workload && !c.unit.is_empty())
+        .map_or("", |c| c.unit.as_str())
+}
+
+/// The timeline chart of `runs` (every one of workload `w`), titled with the
+/// size they were recorded at, and its caption; `None` when nothing was
+/// recorded.
+fn timeline_figure(
+    report: &Report,
+    w: &str,
+    runs: &[&Timeline],
+    caption: &str,
+) -> Result<Option<(String, String)>, Box<dyn std::error::Error>> {
+    let Some(size) = runs.iter().find(|t| t.trace.is_ok()).map(|t| t.size) else {
+        return Ok(None);
+    };
+    let unit = unit_of(report, w);
+    let mut panels = Vec::new();
+    let mut missing = Vec::new();
+    for t in runs {
+        match &t.trace {
+            Ok(trace) => panels.push(charts::Panel {
+                title: panel_title(report, t, trace, size),
+                trace,
+            }),
+            Err(why) => missing.push(format!("{}: {why}", t.model)),
+        }
+    }
+    let measured = report
+        .cells
+        .iter()
+        .filter(|c| c.workload == w)
+        .map(|c| c.size)
+        .max();
+    let title = format!(
+        "{w} at {}: what ran when, one lane per OS thread",
+        intro::sized(size, unit)
+    );
+    let mut caption = format!(
+        "Recorded once more, untimed, at {}{}. {caption}",
+        intro::sized(size, unit),
+        match measured {
+            Some(m) if m != size =>
+                format!(" (the measured cells ran at {})", intro::sized(m, unit)),
+            _ => String::new(),
+        }
+    );
+    if panels
+        .iter()
+        .any(|p| p.trace.spans.len() > charts::MAX_SPANS)
+    {
+        caption += &format!(
+            " Runs with more than {0} spans show their first {0}.",
+            charts::MAX_SPANS
+        );
+    }
+    if !missing.is_empty() {
+        caption += &format!(" Not recorded: {}.", missing.join("; "));
+    }
+    Ok(charts::timeline_chart(&title, &panels)?.map(|svg| (svg, caption)))
 }
 
 /// Writes the charts, the Chrome traces and `index.html` for `report` into
@@ -191,10 +247,11 @@ pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<
     write_with(dir, report, Some(timelines))
 }
 
-/// Draws `report` into `dir` again, as [`write()`] does, but keeps the
-/// timeline charts and Chrome traces already there (a saved report holds
-/// no recorded runs): for a report re-rendered after the charts changed,
-/// without measuring again. Returns the files written.
+/// Draws `report` into `dir` again, as [`write()`] does, with the recorded
+/// runs that [`write()`] saved there (`timelines.json`): for a report
+/// re-rendered after the charts changed, without measuring again. A folder
+/// without that file keeps the timeline charts and traces it has, and its
+/// page shows none. Returns the files written.
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("cvp-rewrite-doc-{}", std::process::id()));
@@ -212,22 +269,37 @@ pub fn rewrite(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, Error> {
     write_with(dir, report, None)
 }
 
-/// `timelines`: the recorded runs to draw, or `None` to keep the ones on disk.
+/// `timelines`: the recorded runs to draw and save, or `None` to read the
+/// saved ones.
 fn write_with(
     dir: &Path,
     report: &Report,
     timelines: Option<&[Timeline]>,
 ) -> Result<Vec<PathBuf>, Error> {
-    let keep = timelines.is_none();
-    let chart_dir = fresh_dir(dir, "charts", "svg", keep.then_some("timeline-"))?;
-    let trace_dir = if keep {
+    let mut files = Vec::new();
+    let saved = dir.join(TIMELINES_FILE);
+    // A folder drawn before timelines were saved keeps its timeline charts
+    // and traces on disk, though the page cannot draw them again.
+    let unsaved = timelines.is_none() && !saved.exists();
+    let timelines: Vec<Timeline> = match timelines {
+        Some(t) => {
+            let json = serde_json::to_string(t).map_err(|e| Error::Output {
+                path: saved.clone(),
+                reason: e.to_string(),
+            })?;
+            write_file(&saved, &json)?;
+            files.push(saved);
+            t.to_vec()
+        }
+        None => read_timelines(&saved)?,
+    };
+    let chart_dir = fresh_dir(dir, "charts", "svg", unsaved.then_some("timeline-"))?;
+    let trace_dir = if unsaved {
         dir.join("traces")
     } else {
         fresh_dir(dir, "traces", "json", None)?
     };
-    let timelines = timelines.unwrap_or_default();
     let models = models_of(report);
-    let mut files = Vec::new();
 
     let mut workloads: Vec<&str> = Vec::new();
     for c in &report.cells {
@@ -235,6 +307,40 @@ fn write_with(
             workloads.push(&c.workload);
         }
     }
+
+    // The opening's picture.
+    let classic = intro::classic(report, &timelines);
+    let opening = match &classic {
+        Ok(c) => {
+            let runs: Vec<&Timeline> = c.runs.iter().map(|r| r.timeline).collect();
+            let caption = "The same tasks on cvp's three engines.";
+            let path = chart_dir.join("intro.svg");
+            let drawn = timeline_figure(report, c.workload, &runs, caption)
+                .map_err(|e| drawing(&path, e))?;
+            match drawn {
+                Some((svg, caption)) => {
+                    write_file(&path, &svg)?;
+                    files.push(path);
+                    Opening {
+                        figure: Some(Figure {
+                            file: "intro.svg".into(),
+                            caption,
+                            svg,
+                        }),
+                        text: Ok(intro::lesson(c)),
+                    }
+                }
+                None => Opening {
+                    figure: None,
+                    text: Err("its recorded runs hold no spans".into()),
+                },
+            }
+        }
+        Err(why) => Opening {
+            figure: None,
+            text: Err(why.clone()),
+        },
+    };
 
     let mut sections = Vec::new();
     for w in workloads {
@@ -275,71 +381,46 @@ fn write_with(
             charts::lateness_chart(w, &cells),
         )?;
 
-        let traces = if keep {
-            // Re-rendering: the timeline drawn from the recorded runs, and
-            // their traces, stay as they are.
-            let file = chart_dir.join(format!("timeline-{}.svg", slug(w)));
-            let kept = std::fs::read_to_string(file).ok();
-            chart("timeline", TIMELINE_CAPTION.into(), Ok(kept))?;
-            kept_traces(&trace_dir, w, &models)
-        } else {
-            // Timelines: the recorded runs, then cells that carry their own trace.
-            let own: Vec<Timeline> = cells
-                .iter()
-                .filter_map(|c| {
-                    let trace = c.trace.clone()?;
-                    let unit = "span";
-                    Some(Timeline {
-                        workload: w.into(),
-                        model: c.model.clone(),
-                        threads: c.threads,
-                        size: c.size,
-                        unit,
-                        trace: Ok(trace),
-                    })
+        // Timelines: the recorded runs, then cells that carry their own
+        // trace (`cvp run --trace`).
+        let own: Vec<Timeline> = cells
+            .iter()
+            .filter_map(|c| {
+                Some(Timeline {
+                    workload: w.into(),
+                    model: c.model.clone(),
+                    threads: c.threads,
+                    size: c.size,
+                    unit: "span".into(),
+                    trace: Ok(c.trace.clone()?),
                 })
-                .collect();
-            let mut panels = Vec::new();
-            let mut missing = Vec::new();
-            for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
-                match &t.trace {
-                    Ok(trace) => panels.push(charts::Panel {
-                        title: panel_title(report, t, trace),
-                        trace,
-                    }),
-                    Err(why) => missing.push(format!("{}: {why}", t.model)),
-                }
-            }
-            let mut caption = TIMELINE_CAPTION.to_owned();
-            if panels
-                .iter()
-                .any(|p| p.trace.spans.len() > charts::MAX_SPANS)
-            {
-                caption += &format!(
-                    " Runs with more than {0} spans show their first {0}.",
-                    charts::MAX_SPANS
-                );
-            }
-            if !missing.is_empty() {
-                caption += &format!(" Not recorded: {}.", missing.join("; "));
-            }
-            chart("timeline", caption, charts::timeline_chart(w, &panels))?;
+            })
+            .collect();
+        let runs: Vec<&Timeline> = timelines
+            .iter()
+            .filter(|t| t.workload == w)
+            .chain(&own)
+            .collect();
+        let path = chart_dir.join(format!("timeline-{}.svg", slug(w)));
+        match timeline_figure(report, w, &runs, TIMELINE_CAPTION) {
+            Ok(Some((svg, caption))) => chart("timeline", caption, Ok(Some(svg)))?,
+            Ok(None) => {}
+            Err(e) => return Err(drawing(&path, e)),
+        }
 
-            let mut traces = Vec::new();
-            for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
-                let Ok(trace) = &t.trace else { continue };
-                let file = format!("{}-{}-{}.json", slug(w), slug(&t.model), t.threads);
-                let path = trace_dir.join(&file);
-                let title = format!("{w} on {} ×{}", t.model, t.threads);
-                write_file(
-                    &path,
-                    &chrome_trace::chrome_trace(&title, pid(&models, &t.model), trace),
-                )?;
-                files.push(path);
-                traces.push(format!("traces/{file}"));
-            }
-            traces
-        };
+        let mut traces = Vec::new();
+        for t in &runs {
+            let Ok(trace) = &t.trace else { continue };
+            let file = format!("{}-{}-{}.json", slug(w), slug(&t.model), t.threads);
+            let path = trace_dir.join(&file);
+            let title = format!("{w} on {} ×{}", t.model, t.threads);
+            write_file(
+                &path,
+                &chrome_trace::chrome_trace(&title, pid(&models, &t.model), trace),
+            )?;
+            files.push(path);
+            traces.push(format!("traces/{file}"));
+        }
 
         sections.push(Section {
             workload: w,
@@ -352,7 +433,22 @@ fn write_with(
     }
 
     let page = dir.join("index.html");
-    write_file(&page, &html::page(report, &sections))?;
+    write_file(&page, &html::page(report, &opening, &sections))?;
     files.insert(0, page);
     Ok(files)
+}
+
+/// The recorded runs saved beside a page; none when the file is absent.
+fn read_timelines(path: &Path) -> Result<Vec<Timeline>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Parse {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::Read {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
 }
