@@ -13,6 +13,7 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod compare;
+mod screenshot;
 mod snapshot;
 mod util;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Some("compare") => compare::Compare { args: rest }.run(),
         Some("bench") => bench::Bench { args: rest }.run(),
         Some("snapshot") => snapshot::Snapshot.run(),
+        Some("screenshot") => screenshot::Screenshot { args: rest }.run(),
         Some("ci") => ci::Ci.run(),
         Some("-h" | "--help") => {
             println!("{USAGE}");

@@ -1,7 +1,11 @@
 //! The page as a user sees it: `index.html` from a small real run, opened
 //! in headless Chromium. The page's own check script marks
 //! `<body data-check="ok">` only when every chart is there, drawn and of
-//! real size and no script failed; the test reads the dumped DOM.
+//! real size, the opening has its picture and sentence, the heatmap a row
+//! per workload, every in-page link its target, no verdict shows twice and
+//! no script failed; the test reads the dumped DOM. The same page is also
+//! checked at the width of an A4 page with its print rules applied
+//! (`#print`), printed to PDF, and read with scripts off.
 //!
 //! Chromium is required (Debian's `chromium` package; `.ci/run` installs
 //! it): without it this test fails, it does not skip.
@@ -36,6 +40,11 @@ fn temp_dir(name: &str) -> PathBuf {
 /// Runs headless Chromium on `page` with `args`, in a profile of its own,
 /// and returns its stdout.
 fn headless(page: &Path, args: &[&str]) -> String {
+    headless_at(page, "", args)
+}
+
+/// [`headless`] on `page` + `fragment` (`#print`).
+fn headless_at(page: &Path, fragment: &str, args: &[&str]) -> String {
     let profile = temp_dir(&format!(
         "profile-{}",
         page.parent()
@@ -44,7 +53,10 @@ fn headless(page: &Path, args: &[&str]) -> String {
             .unwrap()
             .to_string_lossy()
     ));
-    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let url = format!(
+        "file://{}{fragment}",
+        page.canonicalize().unwrap().display()
+    );
     let mut child = Command::new(chromium())
         .args([
             "--headless",
@@ -90,15 +102,6 @@ fn headless(page: &Path, args: &[&str]) -> String {
 /// The page's verdict on itself: `data-check` of `<body>`, and the text of
 /// the footer's `#check`.
 fn page_check(dom: &str) -> (String, String) {
-    let attr = |name: &str| {
-        let key = format!("{name}=\"");
-        let body = &dom[dom.find("<body").expect("a <body> in the DOM")..];
-        let start = body
-            .find(&key)
-            .map(|i| i + key.len())
-            .unwrap_or_else(|| panic!("no {name} on <body>"));
-        body[start..start + body[start..].find('"').unwrap()].to_owned()
-    };
     let check = dom
         .find("id=\"check\">")
         .map(|i| {
@@ -106,7 +109,20 @@ fn page_check(dom: &str) -> (String, String) {
             rest[..rest.find("</span>").unwrap_or(rest.len())].to_owned()
         })
         .unwrap_or_default();
-    (attr("data-check"), check)
+    (body_attr(dom, "data-check"), check)
+}
+
+/// An attribute of `<body>` in a dumped DOM.
+fn body_attr(dom: &str, name: &str) -> String {
+    {
+        let key = format!("{name}=\"");
+        let body = &dom[dom.find("<body").expect("a <body> in the DOM")..];
+        let start = body
+            .find(&key)
+            .map(|i| i + key.len())
+            .unwrap_or_else(|| panic!("no {name} on <body>"));
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    }
 }
 
 /// Runs `cvp compare --preset test --runs 1` with `args` into a fresh
@@ -136,7 +152,7 @@ fn small_run(name: &str) -> PathBuf {
             "--threads",
             "1,2",
             "--workloads",
-            "mandelbrot,latency-fanout,probe",
+            "mandelbrot,latency-fanout,fetch-then-crunch,probe",
         ],
     )
 }
@@ -157,6 +173,8 @@ fn smoke() {
         "lateness-probe",
         "timeline-mandelbrot",
         "timeline-latency-fanout",
+        "timeline-fetch-then-crunch",
+        "intro",
     ] {
         assert!(
             out.join("charts").join(format!("{chart}.svg")).is_file(),
@@ -170,9 +188,63 @@ fn smoke() {
     let traces: Vec<_> = std::fs::read_dir(out.join("traces")).unwrap().collect();
     assert!(!traces.is_empty(), "no Chrome trace written");
 
+    // Every model on the timeline, with the size it was recorded at.
+    let timeline =
+        std::fs::read_to_string(out.join("charts/timeline-fetch-then-crunch.svg")).unwrap();
+    assert!(
+        timeline.contains("fetch-then-crunch at "),
+        "no size in the title"
+    );
+    for m in cvp_compare::models() {
+        assert!(
+            timeline.contains(&format!(">\n{} (", m.name))
+                || timeline.contains(&format!(">\n{} ×", m.name)),
+            "{} has no panel on the timeline",
+            m.name
+        );
+    }
+
     let dom = headless(&page, &["--dump-dom"]);
     let (check, why) = page_check(&dom);
     assert_eq!(check, "ok", "the page's check failed: {why}");
+    assert_eq!(body_attr(&dom, "data-heatmap"), "4x9", "a row per workload");
+    assert!(
+        dom.contains("class=\"lesson\""),
+        "the opening says what it shows"
+    );
+
+    // On A4 (186 mm is 703 CSS pixels), with the print rules applied.
+    let dom = headless_at(&page, "#print", &["--dump-dom", "--window-size=703,1000"]);
+    let (check, why) = page_check(&dom);
+    assert_eq!(body_attr(&dom, "data-print"), "emulated");
+    assert_eq!(check, "ok", "the page does not fit A4: {why}");
+    let pdf = out.join("page.pdf");
+    headless(
+        &page,
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+        ],
+    );
+    let pdf = std::fs::read(&pdf).expect("chromium printed the page");
+    assert!(
+        pdf.starts_with(b"%PDF") && pdf.len() > 50_000,
+        "an empty PDF"
+    );
+
+    // Without scripts, everything is still there to read.
+    let dom = headless(
+        &page,
+        &["--dump-dom", "--blink-settings=scriptEnabled=false"],
+    );
+    assert_eq!(body_attr(&dom, "data-check"), "pending", "scripts were off");
+    for part in [
+        "<table class=\"heatmap\"",
+        "data-chart=\"intro.svg\"",
+        "class=\"lesson\"",
+    ] {
+        assert!(dom.contains(part), "{part} needs a script");
+    }
 
     let shot = out.join("screenshot.png");
     headless(

@@ -156,13 +156,13 @@ pub(crate) fn heatmap(report: &Report, models: &[&str]) -> String {
             fmt_ratio(s)
         )
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<p class=\"key\">Median speedup over sequential at each model's largest thread count: \
          {} {} {} {} · <span class=\"sq noisy\">dotted</span> its runs' min..max envelope holds 1× \
          (hover a square for the band) · <span class=\"sq wrong\">WRONG</span> answer · \
          <span class=\"sq bad\">FAILED</span> or <span class=\"sq bad\">TIMEOUT</span> · \
-         <span class=\"sq na\">n/a</span> · each square links to its cell.</p>\n",
+         <span class=\"sq na\">n/a</span> · each square links to its cell.</p>",
         swatch(1.0 / bottom.min(10.0)),
         swatch(1.0),
         swatch(top.sqrt().max(1.5)),
@@ -252,7 +252,7 @@ mod test {
     #[test]
     fn shades_run_from_brown_through_white_to_green() {
         assert_eq!(shade(1.0, 10.0, 2.0), "rgb(255,255,255)");
-        assert!(shade(10.0, 10.0, 2.0).starts_with("rgb(61,"));
+        assert!(shade(10.0, 10.0, 2.0).starts_with("rgb(60,"));
         assert!(shade(0.5, 10.0, 2.0).starts_with("rgb(201,"));
         // Beyond the ends it saturates rather than wrapping.
         assert_eq!(shade(1000.0, 10.0, 2.0), shade(10.0, 10.0, 2.0));

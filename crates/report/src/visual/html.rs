@@ -247,13 +247,13 @@ pub(crate) fn page(report: &Report, opening: &Opening, sections: &[Section<'_>])
         count(Status::TimedOut),
         count(Status::NotApplicable),
     );
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<header><h1>cvp: concurrency versus parallelism, measured</h1>\
          <p class=\"machine\">{} · {} cores · {} · {}</p>\
          <p class=\"settings\">preset <b>{}</b> · threads {} · runs {} · {} cells in {:.1} s{}</p>\
          <p class=\"tally\">{} ok · <span class=\"{}\">{} WRONG</span> · <span class=\"{}\">{} failed</span> · \
-         <span class=\"{}\">{} timed out</span> · {} n/a</p></header>\n",
+         <span class=\"{}\">{} timed out</span> · {} n/a</p></header>",
         esc(&m.cpu_model),
         m.cores,
         esc(&m.os),
@@ -341,9 +341,9 @@ pub(crate) fn page(report: &Report, opening: &Opening, sections: &[Section<'_>])
 
     for s in sections {
         let _ =
-            write!(
+            writeln!(
             body,
-            "<section class=\"workload\" id=\"{}\"><h2>{} <span class=\"class\">{}</span></h2>\n",
+            "<section class=\"workload\" id=\"{}\"><h2>{} <span class=\"class\">{}</span></h2>",
             section_anchor(s.workload),
             esc(s.workload),
             s.class.map_or(String::new(), |c| format!("{}: {}", c.name(), class_blurb(c)))
