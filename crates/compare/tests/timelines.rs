@@ -97,8 +97,18 @@ fn threads_show_one_lane_per_os_thread_they_start() {
 fn rayon_records_the_chunks_it_is_handed() {
     let out = Command::new(env!("CARGO_BIN_EXE_cvp"))
         .args([
-            "run", "primes", "--preset", "test", "--model", "rayon", "--threads", "2", "--runs",
-            "1", "--json", "--trace",
+            "run",
+            "primes",
+            "--preset",
+            "test",
+            "--model",
+            "rayon",
+            "--threads",
+            "2",
+            "--runs",
+            "1",
+            "--json",
+            "--trace",
         ])
         .output()
         .expect("running cvp");

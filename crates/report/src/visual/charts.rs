@@ -492,7 +492,7 @@ pub(crate) struct Panel<'a> {
 }
 
 /// Height of a timeline panel's title.
-const PANEL_TITLE: u32 = 20;
+const PANEL_TITLE: u32 = 30;
 /// Height of a timeline panel's time labels.
 const PANEL_AXIS: u32 = 18;
 /// A panel's lanes share about this many pixels, so that a model with one
@@ -613,41 +613,44 @@ fn gantt(
         .margin_right(20)
         .x_label_area_size(PANEL_AXIS + if last { 18 } else { 0 })
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..end_ms, (0..lanes).into_segmented())?;
+        .build_cartesian_2d(0.0..end_ms, 0.0..lanes as f64)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .max_light_lines(1)
         .x_labels(10)
+        .y_labels(0)
         .x_desc(if last { "time (ms)" } else { "" })
-        .y_labels(lanes.min(200))
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i < lanes && (lanes - 1 - i) % every == 0 => {
-                format!("thread {}", lanes - 1 - i)
-            }
-            _ => String::new(),
-        })
         .label_style((FONT, 10))
         .draw()?;
-    // A poll of a few microseconds is still drawn at least a pixel wide.
-    let min_w = 1.0 * end_ms / f64::from(WIDTH);
+    // Lane `i` (thread i) is the band `top(i) - 1 .. top(i)`, thread 0 on top.
+    let top = |lane: u32| (lanes - (lane as usize).min(lanes - 1)) as f64;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let style = TextStyle::from((FONT, 10).into_font())
+        .color(&INK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    // Labels go in the label area, in pixels of `area`.
+    let (bx, by) = area.get_base_pixel();
+    for lane in (0..lanes).step_by(every) {
+        let (x, y) = chart.backend_coord(&(0.0, top(lane as u32) - 0.5));
+        area.draw(&Text::new(
+            format!("thread {lane}"),
+            (x - bx - 6, y - by),
+            style.clone(),
+        ))?;
+    }
+    // A poll of a few microseconds is still drawn a pixel and a half wide.
+    let min_w = 1.5 * end_ms / f64::from(WIDTH);
+    // A computing bar fills most of its lane; a wait is a thin band in it.
     let bar = |s: &crate::Span| {
-        let lane = lanes - 1 - (s.lane as usize).min(lanes - 1);
         let (a, b) = (s.start_ns as f64 / 1e6, s.end_ns as f64 / 1e6);
         let color = span_color(&s.label);
-        let (style, margin) = match s.kind {
-            SpanKind::Compute => (color.filled(), lane_h / 8),
-            SpanKind::Wait => (tint(color).filled(), lane_h * 3 / 8),
+        let (style, inset) = match s.kind {
+            SpanKind::Compute => (color.filled(), 0.1),
+            SpanKind::Wait => (tint(color).filled(), 0.36),
         };
-        let mut r = Rectangle::new(
-            [
-                (a, SegmentValue::Exact(lane)),
-                (b.max(a + min_w), SegmentValue::Exact(lane + 1)),
-            ],
-            style,
-        );
-        r.set_margin(margin, margin, 0, 0);
-        r
+        let t = top(s.lane);
+        Rectangle::new([(a, t - inset), (b.max(a + min_w), t - 1.0 + inset)], style)
     };
     // Waits first, so a computing bar is never hidden under a wait.
     chart.draw_series(spans.iter().filter(|s| s.kind == SpanKind::Wait).map(bar))?;

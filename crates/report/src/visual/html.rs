@@ -340,13 +340,16 @@ pub(crate) fn page(report: &Report, opening: &Opening, sections: &[Section<'_>])
     body.push_str("</nav>\n");
 
     for s in sections {
-        let _ =
-            writeln!(
+        let _ = writeln!(
             body,
             "<section class=\"workload\" id=\"{}\"><h2>{} <span class=\"class\">{}</span></h2>",
             section_anchor(s.workload),
             esc(s.workload),
-            s.class.map_or(String::new(), |c| format!("{}: {}", c.name(), class_blurb(c)))
+            s.class.map_or(String::new(), |c| format!(
+                "{}: {}",
+                c.name(),
+                class_blurb(c)
+            ))
         );
         // Its own verdicts only: the ones across workloads are at the top.
         let mine: Vec<&Verdict> = report
