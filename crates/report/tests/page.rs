@@ -439,6 +439,20 @@ fn the_opening_draws_the_classic_picture_with_its_figures() {
     let section =
         std::fs::read_to_string(dir.join("charts/timeline-fetch-then-crunch.svg")).unwrap();
     assert!(section.contains("sequential (one thing at a time)"));
+    // Readable without scripts: nothing on the page is built by one.
+    let mut without = html.clone();
+    while let Some(start) = without.find("<script>") {
+        let end = without[start..].find("</script>").unwrap() + start + 9;
+        without.replace_range(start..end, "");
+    }
+    for part in [
+        "<table class=\"heatmap\"",
+        "data-chart=\"intro.svg\"",
+        "class=\"lesson\"",
+        "data-chart=\"timeline-fetch-then-crunch.svg\"",
+    ] {
+        assert!(without.contains(part), "{part} needs a script");
+    }
     assert!(html.contains(
         "Recorded once more, untimed, at 8 tasks (the measured cells ran at 200 tasks)."
     ));
