@@ -73,11 +73,21 @@ impl Screenshot {
             &[format!("--screenshot={}", out.display()), WINDOW.into()],
             &url,
         )?;
-        let png = std::fs::read(&out).with_context(|| format!("no screenshot at {}", out.display()))?;
+        let png =
+            std::fs::read(&out).with_context(|| format!("no screenshot at {}", out.display()))?;
         if !png.starts_with(b"\x89PNG") || png.len() < 20_000 {
-            bail!("the screenshot at {} is empty ({} bytes)", out.display(), png.len());
+            bail!(
+                "the screenshot at {} is empty ({} bytes)",
+                out.display(),
+                png.len()
+            );
         }
-        eprintln!("wrote {} ({} KiB) from {}", out.display(), png.len() / 1024, page.display());
+        eprintln!(
+            "wrote {} ({} KiB) from {}",
+            out.display(),
+            png.len() / 1024,
+            page.display()
+        );
         Ok(())
     }
 }

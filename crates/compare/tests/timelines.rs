@@ -42,7 +42,7 @@ fn spans(trace: &Value) -> &Vec<Value> {
 }
 
 /// Spans of `kind` (`wait`, or absent for computing).
-fn of_kind<'a>(trace: &'a Value, wait: bool) -> Vec<&'a Value> {
+fn of_kind(trace: &Value, wait: bool) -> Vec<&Value> {
     spans(trace)
         .iter()
         .filter(|s| (s["kind"] == "wait") == wait)
