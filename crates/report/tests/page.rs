@@ -426,11 +426,10 @@ fn the_opening_draws_the_classic_picture_with_its_figures() {
     // blocked. Hybrid: 5 ms, then 4 × 2 ms on each lane.
     let lesson = &intro[intro.find("class=\"lesson\"").expect("a lesson")..];
     for figure in [
-        "interleave finished in 21.0 ms on 1 lane, computing 76% of the time",
+        "Recorded at 8 tasks: interleave took 21.0 ms on 1 lane, computing 76% of the time",
         "decompose took 28.0 ms on 2 lanes, whose threads sat blocked in waits 71% of the time",
-        "hybrid took 13.0 ms on 2 lanes",
-        "only both together finish first",
-        "Measured at 200 tasks",
+        "hybrid, doing both, took 13.0 ms on 2 lanes, first of the three.",
+        "Measured at 200 tasks, median speedup over sequential:",
         "interleave 3.50×, decompose 2.00×, hybrid 5.00×",
     ] {
         assert!(lesson.contains(figure), "no `{figure}` in {lesson}");

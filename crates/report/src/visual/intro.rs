@@ -144,10 +144,9 @@ pub(crate) fn lesson(c: &Classic<'_>) -> String {
     let took = |r: &Run<'_>| fmt_ns(r.usage.end_ns as f64);
     let fastest = both.usage.end_ns < one.usage.end_ns.min(split.usage.end_ns);
     let mut s = format!(
-        "At {} (recorded once more, untimed), {} finished in {} on {}, computing {} of the time: \
-         while one task computes, the others' waits run out. {} took {} on {}, whose threads sat \
-         blocked in waits {} of the time. {} took {} on {}, overlapping the waits on every lane \
-         and computing on all of them{}.",
+        "Recorded at {}: {} took {} on {}, computing {} of the time while the waits ran out; \
+         {} took {} on {}, whose threads sat blocked in waits {} of the time; {}, doing both, \
+         took {} on {}{}.",
         sized(one.timeline.size, c.unit),
         name(one),
         took(one),
@@ -161,9 +160,9 @@ pub(crate) fn lesson(c: &Classic<'_>) -> String {
         took(both),
         lanes(both.usage.lanes),
         if fastest {
-            ": only both together finish first"
+            ", first of the three"
         } else {
-            ", yet here it did not finish first"
+            ", yet here not first"
         },
     );
     let measured: Vec<String> = c
@@ -182,7 +181,7 @@ pub(crate) fn lesson(c: &Classic<'_>) -> String {
         .collect();
     if let Some(cell) = c.runs.iter().find_map(|r| r.cell) {
         s += &format!(
-            " Measured at {} (median of each cell's runs), over sequential: {}.",
+            " Measured at {}, median speedup over sequential: {}.",
             sized(cell.size, c.unit),
             measured.join(", ")
         );
