@@ -62,6 +62,13 @@ pub(crate) fn classic<'a>(
     report: &'a Report,
     timelines: &'a [Timeline],
 ) -> Result<Classic<'a>, String> {
+    if timelines.is_empty() {
+        return Err(
+            "no run of it was recorded: `cvp compare` records the timelines and saves \
+                    them beside the page (timelines.json)"
+                .into(),
+        );
+    }
     let models = engines(report);
     let [Some(one), Some(split), Some(both)] = models else {
         return Err(
