@@ -57,10 +57,10 @@ fn chosen(report: &Report) -> Vec<&'static Workload> {
 }
 
 /// Records the timelines for `report`: for one workload of each class in
-/// it, each traced model ([`ModelInfo::traced`](crate::ModelInfo::traced)) once, untimed, at the report's largest
-/// thread count and at most the `quick` size, for those of the models
-/// that the report has cells of (the picture is about shape,
-/// not duration). Takes a second or two.
+/// it, each traced model ([`ModelInfo::traced`](crate::ModelInfo::traced))
+/// once, untimed, at the report's largest thread count and at most the
+/// `quick` size, for those of the models that the report has cells of (the
+/// picture is about shape, not duration). Takes a few seconds.
 ///
 /// A model that cannot run the workload, fails or panics gives a timeline
 /// whose trace is the reason, which the page shows in place of the chart.
