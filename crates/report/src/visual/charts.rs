@@ -499,10 +499,16 @@ const PANEL_AXIS: u32 = 18;
 /// OS thread per task (dozens of lanes) stays on the screen.
 const LANES_HEIGHT: u32 = 160;
 
-/// Height of one lane in a panel of `lanes` lanes: [`LANE`] for a few
-/// lanes, less for many, never under 3 pixels.
-fn lane_height(lanes: u32) -> u32 {
-    (LANES_HEIGHT / lanes.max(1)).clamp(3, LANE)
+/// The most pixels a panel's lanes take, however many there are: a run
+/// with thousands of OS threads draws them thinner than a pixel.
+const MAX_LANES_HEIGHT: u32 = 480;
+
+/// Height of the lanes of a panel of `lanes` lanes: [`LANE`] each for a
+/// few lanes, less for many, 3 pixels each for a hundred and more, and
+/// never over [`MAX_LANES_HEIGHT`].
+fn lanes_height(lanes: u32) -> u32 {
+    let lanes = lanes.max(1);
+    (lanes * (LANES_HEIGHT / lanes).clamp(3, LANE)).min(MAX_LANES_HEIGHT)
 }
 
 /// A Gantt chart of recorded runs of one workload: a panel per model, one
@@ -534,7 +540,7 @@ pub(crate) fn timeline_chart(title: &str, panels: &[Panel<'_>]) -> Drawn<Option<
         .map(|(i, p)| {
             let lanes = p.trace.lanes.max(1);
             let desc = if i == last { 18 } else { 0 };
-            PANEL_TITLE + PANEL_AXIS + desc + lanes * lane_height(lanes)
+            PANEL_TITLE + PANEL_AXIS + desc + lanes_height(lanes)
         })
         .collect();
     let mut svg = String::new();
@@ -603,9 +609,9 @@ fn gantt(
     last: bool,
 ) -> Drawn<()> {
     let lanes = panel.trace.lanes.max(1) as usize;
-    let lane_h = lane_height(lanes as u32);
-    // Label every lane while labels fit, else every k-th.
-    let every = (12 / lane_h).max(1) as usize;
+    // Label every lane while 12-pixel labels fit, else every k-th.
+    let lane_px = f64::from(lanes_height(lanes as u32)) / lanes as f64;
+    let every = ((12.0 / lane_px).ceil() as usize).max(1);
     let spans = &panel.trace.spans[..panel.trace.spans.len().min(MAX_SPANS)];
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FONT, 13))
@@ -811,5 +817,37 @@ mod test {
         let wait = tint(span_color("task 0"));
         let hex = format!("#{:02X}{:02X}{:02X}", wait.0, wait.1, wait.2);
         assert!(svg.contains(&hex), "no pale bar {hex}");
+
+        // Thousands of OS threads stay one screen high, labelled sparsely.
+        let many = Trace {
+            lanes: 5000,
+            spans: (0..5000)
+                .map(|i| Span {
+                    lane: i,
+                    label: format!("task {i}"),
+                    start_ns: 0,
+                    end_ns: 1_000_000,
+                    kind: SpanKind::Wait,
+                })
+                .collect(),
+        };
+        let svg = timeline_chart(
+            "threads",
+            &[Panel {
+                title: "threads".into(),
+                trace: &many,
+            }],
+        )
+        .unwrap()
+        .unwrap();
+        let height: u32 = svg[svg.find("height=\"").unwrap() + 8..]
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(height < 700, "{height} px tall");
+        let labels = svg.matches(">\nthread ").count();
+        assert!((10..=60).contains(&labels), "{labels} lane labels");
     }
 }
