@@ -250,7 +250,8 @@ fn smoke() {
 }
 
 /// The check catches what it is there to catch: an empty chart, an image
-/// that does not load, a script error.
+/// that does not load, a script error, a link to nowhere, a verdict shown
+/// twice, a page without its opening.
 #[test]
 fn a_broken_page_fails_its_check() {
     let out = temp_dir("broken");
@@ -259,8 +260,11 @@ fn a_broken_page_fails_its_check() {
         "</footer>",
         "</footer><figure class=\"chart\" data-chart=\"empty.svg\"><svg width=\"300\" height=\"200\"></svg></figure>\
          <figure class=\"chart\" data-chart=\"gone.svg\"><img src=\"charts/gone.svg\" width=\"300\" height=\"200\"></figure>\
-         <script>notAFunction();</script>",
-    );
+         <script>notAFunction();</script>\
+         <a href=\"#nowhere\">x</a>\
+         <ul><li class=\"verdict\" data-verdict=\"a@*\">a</li><li class=\"verdict\" data-verdict=\"a@*\">a</li></ul>",
+    )
+    .replace("id=\"intro\"", "id=\"elsewhere\"");
     let page = out.join("index.html");
     std::fs::write(&page, broken).unwrap();
     let dom = headless(&page, &["--dump-dom"]);
@@ -269,6 +273,9 @@ fn a_broken_page_fails_its_check() {
     assert!(why.contains("empty.svg: empty chart"), "{why}");
     assert!(why.contains("gone.svg: image did not load"), "{why}");
     assert!(why.contains("notAFunction"), "{why}");
+    assert!(why.contains("broken link #nowhere"), "{why}");
+    assert!(why.contains("verdict shown twice: a@*"), "{why}");
+    assert!(why.contains("no opening"), "{why}");
     let _ = std::fs::remove_dir_all(out);
 }
 
