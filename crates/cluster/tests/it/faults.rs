@@ -1,0 +1,1 @@
+//! Bad input and faults: a typed one-line error, no process left behind.
