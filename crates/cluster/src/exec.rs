@@ -287,7 +287,7 @@ impl Exec for ClusterExec {
             .enumerate()
             .map(|(b, v)| v.unwrap_or_else(|| panic!("block {b} of round {round} never arrived")));
         let first = values.next().expect("at least one block");
-        nested(|| values.fold(first, |acc, v| combine(acc, v)))
+        nested(|| values.fold(first, combine))
     }
 
     fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)

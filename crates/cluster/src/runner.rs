@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::worker::Report;
 use crate::{hosts, ClusterError};
@@ -63,7 +63,9 @@ pub struct ClusterRun {
     /// From starting the processes to having the answer.
     pub wall: Duration,
     /// From starting the processes until every worker of every process was
-    /// connected and running: the cluster's own cost.
+    /// connected and running: the cluster's own cost (measured by process 0
+    /// against the runner's clock, so it needs both on one machine, as
+    /// they are).
     pub startup: Duration,
     /// The computation alone, measured by process 0 from a barrier after
     /// every worker had made its input to a barrier after every worker had
@@ -130,6 +132,11 @@ impl Cluster {
         }
 
         let start = Instant::now();
+        let started_at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            .to_string();
         let (tx, rx) = mpsc::channel();
         let mut procs = Procs::default();
         for &i in &local {
@@ -143,6 +150,7 @@ impl Cluster {
                     "--connect-timeout-ms",
                     &self.startup_timeout.as_millis().to_string(),
                 ])
+                .args(["--started-at-ns", &started_at])
                 .arg("--supervised")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -230,7 +238,7 @@ impl Cluster {
                             }
                         }
                         "ready" if i == 0 => {
-                            startup = Some(start.elapsed());
+                            startup = Some(());
                             deadline = Instant::now() + self.run_timeout;
                         }
                         "result" if i == 0 => {
@@ -242,6 +250,10 @@ impl Cluster {
                         _ => {}
                     }
                 }
+                // A process other than 0 finishes, successfully, as soon as
+                // the last round is over, which may be before process 0's
+                // result reaches us.
+                Event::Closed(i) if i != 0 && procs.exited_successfully(i) => {}
                 Event::Closed(i) => return Err(procs.death_of_first(Some(i))),
             }
         };
@@ -250,7 +262,7 @@ impl Cluster {
         Ok(ClusterRun {
             answer: report.answer,
             wall,
-            startup: startup.unwrap_or_default(),
+            startup: Duration::from_nanos(report.startup_ns),
             compute: Duration::from_nanos(report.compute_ns),
             cpu: Duration::from_nanos(report.cpu_ns),
             payload_bytes: report.payload_bytes,
@@ -317,6 +329,22 @@ impl Procs {
             if let Some(stdin) = p.stdin.as_mut() {
                 // A process that is gone shows up as its closed output.
                 let _ = writeln!(stdin, "{line}");
+            }
+        }
+    }
+
+    /// Whether process `index`, whose output closed, exits successfully
+    /// (waiting briefly for it to exit).
+    fn exited_successfully(&mut self, index: usize) -> bool {
+        let Some(p) = self.list.iter_mut().find(|p| p.index == index) else {
+            return false;
+        };
+        let until = Instant::now() + Duration::from_millis(500);
+        loop {
+            match p.child.try_wait() {
+                Ok(Some(status)) => return status.success(),
+                Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(1)),
+                _ => return false,
             }
         }
     }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cvp_workloads::{Job, Shape};
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,7 @@ const EXIT_ORPHAN: u8 = 4;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Report {
     pub(crate) answer: String,
+    pub(crate) startup_ns: u64,
     pub(crate) compute_ns: u64,
     pub(crate) cpu_ns: u64,
     pub(crate) payload_bytes: u64,
@@ -60,6 +61,8 @@ struct Args {
     peers_from_stdin: bool,
     supervised: bool,
     connect_timeout: Duration,
+    /// When the runner started the processes (Unix time), for the start-up.
+    started_at: Option<SystemTime>,
 }
 
 /// A failure, as `error KIND REASON`.
@@ -88,6 +91,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let (mut job, mut hosts, mut listen) = (None, None, None);
     let (mut peers_from_stdin, mut supervised) = (false, false);
     let mut connect_timeout = Duration::from_secs(30);
+    let mut started_at = None;
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--process" => process = Some(num(&flag, get(&flag, &mut it)?)?),
@@ -99,6 +103,13 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--listen" => listen = Some(get(&flag, &mut it)?),
             "--connect-timeout-ms" => {
                 connect_timeout = Duration::from_millis(num(&flag, get(&flag, &mut it)?)? as u64)
+            }
+            "--started-at-ns" => {
+                let ns = get(&flag, &mut it)?;
+                let ns = ns
+                    .parse::<u64>()
+                    .map_err(|_| format!("{flag}: `{ns}` is not a number"))?;
+                started_at = Some(UNIX_EPOCH + Duration::from_nanos(ns));
             }
             "--peers-from-stdin" => peers_from_stdin = true,
             "--supervised" => supervised = true,
@@ -131,6 +142,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         peers_from_stdin,
         supervised,
         connect_timeout,
+        started_at,
     })
 }
 
@@ -290,6 +302,10 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     let exec = ClusterExec::install(worker, args.workers);
     let first_here = exec.index() % args.workers == 0;
     exec.barrier();
+    let startup = args
+        .started_at
+        .and_then(|t| t.elapsed().ok())
+        .unwrap_or_default();
     if exec.index() == 0 {
         println!("ready");
     }
@@ -325,6 +341,7 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     if me == 0 {
         let report = Report {
             answer,
+            startup_ns: startup.as_nanos() as u64,
             compute_ns: compute.as_nanos() as u64,
             cpu_ns,
             payload_bytes,

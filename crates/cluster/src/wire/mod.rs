@@ -72,7 +72,7 @@ macro_rules! register {
 fn registry() -> &'static [Codec] {
     static REGISTRY: std::sync::OnceLock<Vec<Codec>> = std::sync::OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let mut list = Vec::new();
+        let mut list = Vec::with_capacity(64);
         register!(list; u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64, bool, String);
         register!(list; (i64, i64), (u64, u64), (usize, usize), (f64, f64), (u64, f64), (f64, u64));
         register!(list; (u64, u64, u64), (f64, f64, f64), (i64, i64, i64));

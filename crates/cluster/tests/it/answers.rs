@@ -51,6 +51,7 @@ fn results_cross_processes_and_are_counted() {
     assert!(run.wire_bytes >= run.payload_bytes, "{run:?}");
     assert!(run.startup > std::time::Duration::ZERO && run.compute > std::time::Duration::ZERO);
     assert!(run.wall >= run.startup + run.compute, "{run:?}");
+    assert!(run.cpu > std::time::Duration::ZERO, "{run:?}");
 
     let one = Cluster::new(1, 2)
         .run(worker_exe(), "mandelbrot", 200)
