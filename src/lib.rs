@@ -12,7 +12,9 @@
 //! * [`interleave`] — a green-thread interleaver: many tasks, one OS thread;
 //! * [`decompose`] — a data-parallel decomposer: one job, a work-stealing pool;
 //! * [`compare`] — the comparison runner behind the `cvp` binary and
-//!   `cargo xtask compare`.
+//!   `cargo xtask compare`;
+//! * [`report`] — the report's schema, verdicts, tables, charts and page,
+//!   drawn from a saved `report.json` without linking any engine.
 //!
 //! ```
 //! use cvp::workloads::{Exec, Sequential};
@@ -23,4 +25,5 @@
 pub use cvp_compare as compare;
 pub use cvp_decompose as decompose;
 pub use cvp_interleave as interleave;
+pub use cvp_report as report;
 pub use cvp_workloads as workloads;

@@ -51,7 +51,7 @@ fn a_plan_on_threads_gives_a_report_with_speedups_and_verdicts() {
         .verdicts
         .iter()
         .any(|v| v.claim == "io-concurrency-wins"));
-    let md = cvp::compare::render::markdown(&report);
+    let md = cvp::report::render::markdown(&report);
     assert!(md.contains("## n-queens") && md.contains("hybrid"));
 }
 

@@ -17,8 +17,9 @@
 //! with wall time, CPU time, context switches and peak memory; task sets
 //! add achieved concurrency and the probe's lateness. A [`Plan`] runs the
 //! matrix, each cell isolated (a child process in the `cvp` binary) with a
-//! timeout, and returns a [`report::Report`], which [`render`] turns into
-//! tables and markdown and [`verdicts`] into checked claims.
+//! timeout, and returns a [`cvp_report::Report`]: the report crate turns
+//! it into tables, markdown, charts, a page and checked claims, without
+//! linking any engine.
 //!
 //! ```
 //! use cvp_compare::{find_model, run_cell, CellSpec, Runs, Status};
@@ -39,24 +40,46 @@
 
 mod error;
 mod exec;
+mod machine;
 mod measure;
 mod models;
 mod plan;
-pub mod render;
-pub mod report;
 mod server;
+mod timeline;
 mod trace;
 mod usage;
-mod verdict;
-pub mod visual;
 
+pub use cvp_report::Status;
 pub use error::Error;
+pub use machine::detect as detect_machine;
 pub use measure::{
     run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED, VERY_LONG_RUN,
 };
-pub use models::{find_model, models, ModelInfo};
+pub use models::{find_model, models, ModelInfo, Role};
 pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
-pub use report::Status;
 pub use server::EchoServer;
+pub use timeline::record_timelines;
 pub use trace::Recorder;
-pub use verdict::{verdicts, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP};
+
+/// The report's class of a workload's class.
+pub(crate) fn class_of(c: cvp_workloads::Class) -> cvp_report::Class {
+    use cvp_report::Class as R;
+    use cvp_workloads::Class as W;
+    match c {
+        W::Cpu => R::Cpu,
+        W::Memory => R::Memory,
+        W::Io => R::Io,
+        W::Mixed => R::Mixed,
+        W::Probe => R::Probe,
+    }
+}
+
+/// The report's summary of a probe's lateness.
+pub(crate) fn lateness_stats(l: cvp_workloads::Lateness) -> cvp_report::LatenessStats {
+    cvp_report::LatenessStats {
+        count: l.count,
+        p50_ns: l.p50.as_nanos() as u64,
+        p99_ns: l.p99.as_nanos() as u64,
+        max_ns: l.max.as_nanos() as u64,
+    }
+}

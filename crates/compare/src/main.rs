@@ -23,11 +23,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use cvp_compare::report::{Cell, Report};
 use cvp_compare::{
-    available_cores, find_model, models, render, run_cell, CellSpec, EchoServer, Isolation, Plan,
-    Progress, Runs, Status,
+    available_cores, find_model, models, run_cell, CellSpec, EchoServer, Isolation, Plan, Progress,
+    Runs, Status,
 };
+use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -443,13 +443,13 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     bar.finish_and_clear();
 
     write_report(&args.out, &report)?;
-    // Charts, timelines, Chrome traces and index.html (see cvp_compare::visual).
+    // Charts, timelines, Chrome traces and index.html (see cvp_report::visual).
     let timelines = if report.interrupted {
         Vec::new()
     } else {
-        cvp_compare::visual::record_timelines(&report)
+        cvp_compare::record_timelines(&report)
     };
-    cvp_compare::visual::write(&args.out, &report, &timelines)?;
+    cvp_report::visual::write(&args.out, &report, &timelines)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -472,22 +472,11 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
 
 fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
     let path = dir.join("report.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-    let report: Report = serde_json::from_str(&text)
-        .map_err(|e| usage(format!("{} is not a cvp report: {e}", path.display())))?;
-    if report.schema != cvp_compare::report::SCHEMA {
-        return Err(usage(format!(
-            "{} has report schema {}; this cvp reads schema {}",
-            path.display(),
-            report.schema,
-            cvp_compare::report::SCHEMA
-        )));
-    }
+    let report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
     check_out(dir)?;
     std::fs::write(dir.join("report.md"), render::markdown(&report))
         .with_context(|| format!("writing {}", dir.display()))?;
-    let files = cvp_compare::visual::rewrite(dir, &report)?;
+    let files = cvp_report::visual::rewrite(dir, &report)?;
     println!(
         "rendered {} and {} charts from {}",
         dir.join("index.html").display(),

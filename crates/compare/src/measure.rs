@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use cvp_workloads::{Lateness, Shape, TaskOutcome, Workload};
 
 use crate::models::{lookup, Instance, ModelInfo};
-use crate::report::{Cell, LatenessStats, Run, Status};
 use crate::trace::Recorder;
 use crate::usage::Usage;
 use crate::Error;
+use cvp_report::{Cell, Run, Status};
 
 /// How many measured runs a cell gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,7 +82,7 @@ pub struct CellSpec {
     /// The reference answer, if already known (it is computed otherwise,
     /// which for jobs costs one sequential run).
     pub reference: Option<String>,
-    /// Whether to record a [`Trace`](crate::report::Trace) in one extra,
+    /// Whether to record a [`Trace`](cvp_report::Trace) in one extra,
     /// untimed run.
     pub trace: bool,
 }
@@ -113,14 +113,18 @@ impl CellSpec {
     fn skeleton(&self) -> Cell {
         Cell {
             workload: self.workload.name().into(),
-            class: self.workload.class().name().into(),
+            class: crate::class_of(self.workload.class()),
+            serial: self.workload.serial(),
             model: self.model.name.into(),
+            role: self.model.role,
+            anchor: self.model.anchor.map(Into::into),
             concurrent: self.model.concurrent,
             parallel: self.model.parallel,
             preemptive: self.model.preemptive,
             threads: self.threads,
             cores: self.model.cores(self.threads),
             size: self.size,
+            unit: self.workload.unit().into(),
             status: Status::Failed,
             reason: None,
             answer: String::new(),
@@ -215,7 +219,7 @@ struct Measured {
     warmup: Duration,
     runs: Vec<Run>,
     lateness: Vec<Duration>,
-    trace: Option<crate::report::Trace>,
+    trace: Option<cvp_report::Trace>,
 }
 
 /// One run's result before it becomes a [`Run`].
@@ -319,7 +323,7 @@ fn measure(
                 .flat_map(|o| o.lateness.iter().copied())
                 .collect();
             if !late.is_empty() {
-                run.lateness = Some(Lateness::summarize(&late).into());
+                run.lateness = Some(crate::lateness_stats(Lateness::summarize(&late)));
                 m.lateness.extend(late);
             }
         }
@@ -404,7 +408,7 @@ impl Measured {
         cell.cpu_ns = median(self.runs.iter().map(|r| r.cpu_ns).collect());
         cell.concurrency = median_f(self.runs.iter().filter_map(|r| r.concurrency).collect());
         cell.lateness = (!self.lateness.is_empty())
-            .then(|| LatenessStats::from(Lateness::summarize(&self.lateness)));
+            .then(|| crate::lateness_stats(Lateness::summarize(&self.lateness)));
         cell.peak_rss_kib = self.runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
         cell.warmup_ns = self.warmup.as_nanos() as u64;
         cell.runs = self.runs;

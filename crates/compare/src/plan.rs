@@ -28,10 +28,10 @@ use cvp_workloads::{Preset, Shape, Workload};
 
 use crate::measure::{run_cell, CellSpec, Runs, DEFAULT_RUNS};
 use crate::models::{find_model, models, ModelInfo};
-use crate::report::{Cell, Machine, Report, Settings, Status, SCHEMA};
 use crate::server::EchoServer;
-use crate::verdict::verdicts;
 use crate::Error;
+use cvp_report::verdicts;
+use cvp_report::{Cell, Report, Settings, Status, SCHEMA};
 
 /// How each cell is isolated from the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ impl Plan {
         progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Report, Error> {
         self.validate()?;
-        let machine = Machine::detect();
+        let machine = crate::machine::detect();
         let started = Instant::now();
         let started_unix = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use cvp_workloads::{Exec, Job, JobInput};
 
-use crate::report::{Span, Trace};
+use cvp_report::{Span, Trace};
 
 /// Collects spans from any thread.
 #[derive(Debug)]

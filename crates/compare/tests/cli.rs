@@ -133,6 +133,8 @@ fn render_refuses_what_is_not_a_report() {
     bad(&["render", d], "cannot read");
     std::fs::write(dir.join("report.json"), "{}").unwrap();
     bad(&["render", d], "is not a cvp report");
+    std::fs::write(dir.join("report.json"), r#"{"schema": 999}"#).unwrap();
+    bad(&["render", d], "schema 999");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -16,10 +16,10 @@ use std::num::NonZeroUsize;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use cvp_compare::report::Cell;
-use cvp_compare::{models, run_cell, verdicts, CellSpec, EchoServer, Runs};
+use cvp_compare::{models, run_cell, CellSpec, EchoServer, Runs};
 use cvp_decompose::Strategy;
 use cvp_interleave::{Policy, Runtime};
+use cvp_report::{verdicts, Cell};
 use cvp_workloads::{catalogue, run_script_async, AsyncEnv, Preset, ScriptCtx, Shape, TaskSet};
 
 /// Threads of every cell: fixed, so the snapshot does not depend on the

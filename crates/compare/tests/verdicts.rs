@@ -77,7 +77,7 @@ fn no_one_core_model_speeds_up_a_cpu_workload() {
     for m in models.split(',') {
         let s = speedup(&report, "n-queens", m);
         assert!(
-            s <= cvp_compare::NO_SPEEDUP,
+            s <= cvp_report::NO_SPEEDUP,
             "{m} is {s:.2}x over sequential on n-queens, on one core"
         );
     }

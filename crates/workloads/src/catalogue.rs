@@ -186,6 +186,7 @@ pub struct Workload {
     presets: [usize; 3],
     max: usize,
     why_max: &'static str,
+    serial: bool,
 }
 
 const CATALOGUE: &[Workload] = &[
@@ -198,6 +199,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [200, 1_000, 4_000],
         max: 65_536,
         why_max: "the bitmap of n*n bits must stay within 512 MiB",
+        serial: false,
     },
     Workload {
         name: "spectral-norm",
@@ -208,6 +210,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [100, 500, 3_500],
         max: 100_000,
         why_max: "40*n^2 matrix products would take hours beyond it",
+        serial: false,
     },
     Workload {
         name: "fannkuch-redux",
@@ -218,6 +221,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [7, 9, 10],
         max: 12,
         why_max: "13! permutations would take hours",
+        serial: false,
     },
     Workload {
         name: "n-body",
@@ -228,6 +232,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [1_000, 1_000_000, 10_000_000],
         max: 1_000_000_000,
         why_max: "beyond a billion steps a run takes minutes",
+        serial: true,
     },
     Workload {
         name: "n-queens",
@@ -238,6 +243,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [8, 12, 15],
         max: 18,
         why_max: "beyond 18 the search takes hours",
+        serial: false,
     },
     Workload {
         name: "primes",
@@ -248,6 +254,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [10_000, 500_000, 5_000_000],
         max: 1_000_000_000,
         why_max: "trial division beyond 10^9 takes hours",
+        serial: false,
     },
     Workload {
         name: "sum",
@@ -258,6 +265,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [100_000, 10_000_000, 200_000_000],
         max: 1 << 30,
         why_max: "8 bytes an item must stay within 8 GiB",
+        serial: false,
     },
     Workload {
         name: "merge-sort",
@@ -268,6 +276,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [10_000, 1_000_000, 10_000_000],
         max: 1 << 29,
         why_max: "16 bytes an item (data and buffer) must stay within 8 GiB",
+        serial: false,
     },
     Workload {
         name: "latency-fanout",
@@ -278,6 +287,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [8, 50, 200],
         max: 100_000,
         why_max: "more concurrent tasks than this exceed the models' thread limits",
+        serial: false,
     },
     Workload {
         name: "echo",
@@ -288,6 +298,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [8, 50, 200],
         max: 10_000,
         why_max: "each client holds a socket, and file descriptors are limited",
+        serial: false,
     },
     Workload {
         name: "fetch-then-crunch",
@@ -298,6 +309,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [6, 40, 200],
         max: 100_000,
         why_max: "more concurrent tasks than this exceed the models' thread limits",
+        serial: false,
     },
     Workload {
         name: "probe",
@@ -308,6 +320,7 @@ const CATALOGUE: &[Workload] = &[
         presets: [5, 50, 200],
         max: 100_000,
         why_max: "more concurrent tasks than this exceed the models' thread limits",
+        serial: false,
     },
 ];
 
@@ -341,6 +354,12 @@ impl Workload {
     /// The stable kebab-case name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Whether every step needs the one before it (n-body's time steps), so
+    /// that no model can speed it up: Amdahl's serial fraction is 1.
+    pub fn serial(&self) -> bool {
+        self.serial
     }
 
     /// What bounds it.

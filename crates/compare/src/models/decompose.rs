@@ -8,7 +8,7 @@ use std::sync::Arc;
 use cvp_decompose::{Pool, Strategy};
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::decompose::{pool, DecomposeExec};
 use crate::exec::run_blocking;
 use crate::trace::{self, Recorder};
@@ -28,6 +28,9 @@ impl Model for Decompose {
             parallel: true,
             preemptive: false,
             threaded: true,
+            role: Role::Engine,
+            anchor: Some("rayon"),
+            traced: true,
         }
     }
 
@@ -52,7 +55,10 @@ impl Instance for Started {
         self.0.map_reduce(
             0..set.scripts.len(),
             Strategy::Dynamic { grain: 1 },
-            |r| r.map(|i| run_blocking(&set.scripts[i], server, rec)).collect::<Result<Vec<_>, _>>(),
+            |r| {
+                r.map(|i| run_blocking(&set.scripts[i], server, rec))
+                    .collect::<Result<Vec<_>, _>>()
+            },
             |a, b| {
                 let mut a = a?;
                 a.extend(b?);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use cvp_decompose::{Pool, Strategy};
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::decompose::{pool, DecomposeExec};
 use crate::exec::interleave::{tasks_on_interleave, with_runtime};
 use crate::trace::{self, Recorder};
@@ -31,13 +31,21 @@ impl Model for Hybrid {
             parallel: true,
             preemptive: false,
             threaded: true,
+            role: Role::Engine,
+            anchor: Some("tokio-multi-thread"),
+            traced: true,
         }
     }
 
     fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error> {
         let pool = pool(threads, "hybrid")?;
         // Build every worker's runtime now, outside the timed runs.
-        pool.map_reduce(0..threads, Strategy::STATIC, |_| with_runtime(|_| ()), |(), ()| ());
+        pool.map_reduce(
+            0..threads,
+            Strategy::STATIC,
+            |_| with_runtime(|_| ()),
+            |(), ()| (),
+        );
         Ok(Box::new(Started { pool, threads }))
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::interleave::{tasks_on_interleave, with_runtime, ThisThread};
 use crate::exec::one_thread::OneThread;
 use crate::trace::{self, Recorder};
@@ -25,6 +25,9 @@ impl Model for Interleave {
             parallel: false,
             preemptive: false,
             threaded: false,
+            role: Role::Engine,
+            anchor: Some("tokio-current-thread"),
+            traced: true,
         }
     }
 

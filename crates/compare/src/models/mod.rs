@@ -11,7 +11,8 @@
 //!
 //! 1. Write `src/models/NAME.rs` with a unit struct that implements
 //!    [`Model`] (see `sequential.rs`, the smallest);
-//! 2. add one line `NAME::Struct,` to the `registry!` below.
+//! 2. declare it with `mod NAME;` and add one line `&NAME::Struct,` to
+//!    [`MODELS`] below.
 //!
 //! The CLI, the matrix, the reports and the tests pick it up from there.
 
@@ -19,13 +20,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet, Workload};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use cvp_report::Role;
 
 use crate::trace::Recorder;
 use crate::Error;
 
 /// What a model is: the row header of every report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct ModelInfo {
     /// The stable kebab-case name.
     pub name: &'static str,
@@ -41,6 +44,13 @@ pub struct ModelInfo {
     /// Whether `--threads` changes what it does; a model for which it does
     /// not runs once per workload, at one thread.
     pub threaded: bool,
+    /// What it is in the comparison: the baseline, one of cvp's engines, an
+    /// anchor an engine is judged against, or another model.
+    pub role: Role,
+    /// For an engine, the model it is judged against.
+    pub anchor: Option<&'static str>,
+    /// Whether the page draws its timeline (a recorded, untimed run).
+    pub traced: bool,
 }
 
 impl ModelInfo {
@@ -94,26 +104,28 @@ pub(crate) trait Instance {
     ) -> Result<Vec<TaskOutcome>, Error>;
 }
 
-/// Declares the model files and lists their models, in report order.
-macro_rules! registry {
-    ($($file:ident :: $model:ident),* $(,)?) => {
-        $(mod $file;)*
-        /// Every model, in report order.
-        static MODELS: &[&dyn Model] = &[$(&$file::$model),*];
-    };
-}
+mod decompose;
+mod hybrid;
+mod interleave;
+mod rayon;
+mod sequential;
+mod threads;
+mod threads_1core;
+mod tokio_current_thread;
+mod tokio_multi_thread;
 
-registry! {
-    sequential::Sequential,
-    interleave::Interleave,
-    tokio_current_thread::TokioCurrentThread,
-    threads_1core::Threads1Core,
-    decompose::Decompose,
-    rayon::Rayon,
-    threads::Threads,
-    hybrid::Hybrid,
-    tokio_multi_thread::TokioMultiThread,
-}
+/// Every model, in report order: one line per model.
+static MODELS: &[&dyn Model] = &[
+    &sequential::Sequential,
+    &interleave::Interleave,
+    &tokio_current_thread::TokioCurrentThread,
+    &threads_1core::Threads1Core,
+    &decompose::Decompose,
+    &rayon::Rayon,
+    &threads::Threads,
+    &hybrid::Hybrid,
+    &tokio_multi_thread::TokioMultiThread,
+];
 
 /// Every model, in report order.
 ///

@@ -9,7 +9,7 @@ use cvp_workloads::{Exec, Job, JobInput, TaskOutcome, TaskSet};
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::run_blocking;
 use crate::trace::{self, Recorder};
 use crate::Error;
@@ -21,7 +21,17 @@ struct Started(ThreadPool);
 
 impl Model for Rayon {
     fn info(&self) -> ModelInfo {
-        ModelInfo { name: "rayon", engine: "rayon thread pool", concurrent: false, parallel: true, preemptive: false, threaded: true }
+        ModelInfo {
+            name: "rayon",
+            engine: "rayon thread pool",
+            concurrent: false,
+            parallel: true,
+            preemptive: false,
+            threaded: true,
+            role: Role::Anchor,
+            anchor: None,
+            traced: false,
+        }
     }
 
     fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error> {
@@ -85,6 +95,12 @@ impl Instance for Started {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        self.0.install(|| set.scripts.par_iter().with_max_len(1).map(|s| run_blocking(s, server, rec)).collect())
+        self.0.install(|| {
+            set.scripts
+                .par_iter()
+                .with_max_len(1)
+                .map(|s| run_blocking(s, server, rec))
+                .collect()
+        })
     }
 }

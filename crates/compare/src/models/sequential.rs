@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::run_blocking;
 use crate::trace::{self, Recorder};
 use crate::Error;
@@ -16,7 +16,17 @@ pub(crate) struct Sequential;
 
 impl Model for Sequential {
     fn info(&self) -> ModelInfo {
-        ModelInfo { name: "sequential", engine: "plain loop", concurrent: false, parallel: false, preemptive: false, threaded: false }
+        ModelInfo {
+            name: "sequential",
+            engine: "plain loop",
+            concurrent: false,
+            parallel: false,
+            preemptive: false,
+            threaded: false,
+            role: Role::Baseline,
+            anchor: None,
+            traced: true,
+        }
     }
 
     fn start(&self, _threads: usize) -> Result<Box<dyn Instance>, Error> {
@@ -35,6 +45,9 @@ impl Instance for Sequential {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        set.scripts.iter().map(|s| run_blocking(s, server, rec)).collect()
+        set.scripts
+            .iter()
+            .map(|s| run_blocking(s, server, rec))
+            .collect()
     }
 }

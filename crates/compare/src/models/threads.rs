@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet, Workload};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::affinity::{CpuSet, Pinned};
 use crate::exec::static_threads::{tasks_on_threads, StaticThreads};
 use crate::trace::{self, Recorder};
@@ -29,13 +29,24 @@ pub(super) struct Started {
 
 /// Why a task set is too big for one thread per task, if it is.
 pub(crate) fn too_many_threads(workload: &Workload, size: usize) -> Option<String> {
-    (matches!(workload.shape(), cvp_workloads::Shape::Tasks(_)) && size > MAX_TASK_THREADS)
-        .then(|| format!("one OS thread per task: {size} threads exceed the limit of {MAX_TASK_THREADS}"))
+    (matches!(workload.shape(), cvp_workloads::Shape::Tasks(_)) && size > MAX_TASK_THREADS).then(
+        || format!("one OS thread per task: {size} threads exceed the limit of {MAX_TASK_THREADS}"),
+    )
 }
 
 impl Model for Threads {
     fn info(&self) -> ModelInfo {
-        ModelInfo { name: "threads", engine: "std::thread", concurrent: true, parallel: true, preemptive: true, threaded: true }
+        ModelInfo {
+            name: "threads",
+            engine: "std::thread",
+            concurrent: true,
+            parallel: true,
+            preemptive: true,
+            threaded: true,
+            role: Role::Other,
+            anchor: None,
+            traced: false,
+        }
     }
 
     fn not_applicable(&self, workload: &Workload, size: usize, _threads: usize) -> Option<String> {
@@ -43,7 +54,9 @@ impl Model for Threads {
     }
 
     fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error> {
-        let cpus = CpuSet::current().map_err(|e| Error::Run(format!("reading CPU affinity: {e}")))?.first(threads);
+        let cpus = CpuSet::current()
+            .map_err(|e| Error::Run(format!("reading CPU affinity: {e}")))?
+            .first(threads);
         Ok(Box::new(Started { threads, cpus }))
     }
 }
@@ -51,7 +64,12 @@ impl Model for Threads {
 impl Instance for Started {
     fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         let _pinned = Pinned::new(&self.cpus).expect("pinning the caller to its own CPUs");
-        trace::run_job(&StaticThreads::new(self.threads, Some(self.cpus.clone())), job, input, rec)
+        trace::run_job(
+            &StaticThreads::new(self.threads, Some(self.cpus.clone())),
+            job,
+            input,
+            rec,
+        )
     }
 
     fn run_tasks(

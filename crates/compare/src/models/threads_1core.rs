@@ -4,7 +4,7 @@
 use cvp_workloads::Workload;
 
 use super::threads::{too_many_threads, Started};
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::affinity::CpuSet;
 use crate::Error;
 
@@ -20,6 +20,9 @@ impl Model for Threads1Core {
             parallel: false,
             preemptive: true,
             threaded: true,
+            role: Role::Other,
+            anchor: None,
+            traced: false,
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 use tokio::runtime::{Builder, Runtime};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::one_thread::OneThread;
 use crate::exec::tokio::tasks_on_tokio;
 use crate::trace::{self, Recorder};
@@ -25,13 +25,20 @@ impl Model for TokioCurrentThread {
             name: "tokio-current-thread",
             engine: "tokio current-thread runtime",
             concurrent: true,
-            parallel: false, preemptive: false,
+            parallel: false,
+            preemptive: false,
             threaded: false,
+            role: Role::Anchor,
+            anchor: None,
+            traced: false,
         }
     }
 
     fn start(&self, _threads: usize) -> Result<Box<dyn Instance>, Error> {
-        let rt = Builder::new_current_thread().enable_all().build().map_err(|e| Error::Run(e.to_string()))?;
+        let rt = Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Run(e.to_string()))?;
         Ok(Box::new(Started(rt)))
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 use tokio::runtime::{Builder, Runtime};
 
-use super::{Instance, Model, ModelInfo};
+use super::{Instance, Model, ModelInfo, Role};
 use crate::exec::tokio::{tasks_on_tokio, TokioPool};
 use crate::trace::{self, Recorder};
 use crate::Error;
@@ -26,8 +26,12 @@ impl Model for TokioMultiThread {
             name: "tokio-multi-thread",
             engine: "tokio multi-thread runtime",
             concurrent: true,
-            parallel: true, preemptive: false,
+            parallel: true,
+            preemptive: false,
             threaded: true,
+            role: Role::Anchor,
+            anchor: None,
+            traced: false,
         }
     }
 

@@ -19,7 +19,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
-use crate::report::{Cell, Status, Trace};
+use crate::{Cell, Status, Trace};
 
 type Drawn<T> = Result<T, Box<dyn StdError>>;
 
@@ -586,12 +586,20 @@ fn gantt(area: &DrawingArea<SVGBackend<'_>, Shift>, panel: &Panel<'_>, end_ms: f
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::report::{LatenessStats, Span};
+    use crate::{LatenessStats, Span};
 
     pub(crate) fn cell(model: &str, threads: usize, status: Status, speedup: Option<f64>) -> Cell {
         Cell {
             workload: "mandelbrot".into(),
-            class: "cpu".into(),
+            class: crate::Class::Cpu,
+            serial: false,
+            role: if model == "sequential" {
+                crate::Role::Baseline
+            } else {
+                crate::Role::Other
+            },
+            anchor: None,
+            unit: String::new(),
             model: model.into(),
             concurrent: model.contains("tokio") || model == "interleave",
             parallel: model == "rayon" || model == "decompose",

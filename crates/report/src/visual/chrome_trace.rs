@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use crate::report::Trace;
+use crate::Trace;
 
 /// The trace of one run as a Chrome trace JSON document.
 ///
@@ -43,7 +43,7 @@ pub(crate) fn chrome_trace(title: &str, pid: u32, trace: &Trace) -> String {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::report::Span;
+    use crate::Span;
 
     #[test]
     fn one_complete_event_per_span() {

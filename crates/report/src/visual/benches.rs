@@ -21,7 +21,7 @@ use super::charts::fmt_ns;
 /// anchor: it names `cvp`, `interleave`, `decompose` or `hybrid`.
 ///
 /// ```
-/// use cvp_compare::visual::is_engine;
+/// use cvp_report::visual::is_engine;
 /// assert!(is_engine("cvp-interleave"));
 /// assert!(is_engine("decompose"));
 /// assert!(!is_engine("rayon"));

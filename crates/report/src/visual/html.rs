@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::charts::{fmt_ns, fmt_ratio, Scaling};
-use crate::report::{Cell, Report, Status, Verdict};
+use crate::{Cell, Report, Status, Verdict};
 
 /// A chart on the page.
 pub(crate) struct Figure {
@@ -28,7 +28,7 @@ pub(crate) struct Section<'a> {
     /// The workload.
     pub(crate) workload: &'a str,
     /// Its class.
-    pub(crate) class: &'a str,
+    pub(crate) class: Option<crate::Class>,
     /// Its cells, in report order.
     pub(crate) cells: Vec<&'a Cell>,
     /// Its charts.
@@ -252,7 +252,7 @@ pub(crate) fn page(report: &Report, sections: &[Section<'_>]) -> String {
             "<section class=\"workload\" id=\"w-{0}\"><h2>{0} <span class=\"class\">{1}</span></h2>\n\
              <div class=\"row\"><div class=\"figures\">\n",
             esc(s.workload),
-            esc(s.class)
+            s.class.map_or("", crate::Class::name)
         );
         if s.figures.is_empty() {
             body.push_str(

@@ -23,7 +23,7 @@ const REFINE: usize = 60;
 /// A fitted serial fraction.
 ///
 /// ```
-/// use cvp_compare::visual::fit_amdahl;
+/// use cvp_report::visual::fit_amdahl;
 ///
 /// // A job that is 10% serial, measured exactly at 1, 2 and 4 cores.
 /// let s = |p: f64| 1.0 / (0.1 + 0.9 / p);

@@ -12,18 +12,18 @@
 //! environments*, 2016), and a claim should not flip because the baseline
 //! happened to run while something else did.
 
-use crate::report::{Cell, LatenessStats, Status, Verdict};
+use crate::{Cell, Class, LatenessStats, Role, Status, Verdict};
 
 /// A speedup up to this is "no speedup": timing noise and turbo effects on a
 /// loaded machine reach a few tens of percent.
 pub const NO_SPEEDUP: f64 = 1.3;
 
-/// `interleave` should be within this factor of `tokio-current-thread` on
-/// the io class.
+/// A concurrent engine (interleave) should be within this factor of its
+/// anchor (tokio current-thread) on the io class.
 pub const INTERLEAVE_TOLERANCE: f64 = 1.1;
 
-/// `decompose` should be within this factor of `rayon` on the cpu class, at
-/// the same thread count.
+/// A parallel engine (decompose) should be within this factor of its
+/// anchor (rayon) on the cpu class, at the same thread count.
 pub const DECOMPOSE_TOLERANCE: f64 = 1.05;
 
 /// Derives the verdicts from a report's cells: per workload by class, then
@@ -42,33 +42,28 @@ pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
             .iter()
             .filter(|c| c.workload == *w && c.status == Status::Ok)
             .collect();
-        let Some(class) = cells
-            .iter()
-            .find(|c| c.workload == *w)
-            .map(|c| c.class.as_str())
-        else {
+        let Some(first) = cells.iter().find(|c| c.workload == *w) else {
             continue;
         };
-        match class {
-            "io" => {
+        match first.class {
+            Class::Io => {
                 out.push(io_winner(w, &ws));
-                out.extend(interleave_vs_tokio(w, &ws));
+                out.extend(engine_vs_anchor(w, &ws, Kind::Concurrent));
             }
-            "cpu" | "memory" => {
+            Class::Cpu | Class::Memory => {
                 out.push(one_core(w, &ws));
-                if class == "cpu" {
-                    out.extend(decompose_vs_rayon(w, &ws));
+                if first.class == Class::Cpu {
+                    out.extend(engine_vs_anchor(w, &ws, Kind::Parallel));
                 }
-                if *w == "n-body" {
+                if first.serial {
                     out.push(amdahl(w, &ws));
                 }
             }
-            "mixed" => {
+            Class::Mixed => {
                 out.push(mixed(w, &ws));
                 out.extend(hybrid(w, &ws));
             }
-            "probe" => out.push(probe(w, &ws)),
-            _ => {}
+            Class::Probe => out.push(probe(w, &ws)),
         }
     }
     out.extend(summaries(&out));
@@ -81,7 +76,7 @@ fn fastest_runs(cells: &[Cell]) -> Vec<Cell> {
     let mut cells = cells.to_vec();
     let bases: Vec<(String, usize, u64)> = cells
         .iter()
-        .filter(|c| c.model == "sequential" && c.status == Status::Ok && c.wall_min_ns > 0)
+        .filter(|c| c.role == Role::Baseline && c.status == Status::Ok && c.wall_min_ns > 0)
         .map(|c| (c.workload.clone(), c.size, c.wall_min_ns))
         .collect();
     for c in &mut cells {
@@ -159,14 +154,14 @@ fn missing(claim: &str, w: &str, what: &str) -> Verdict {
 fn others<'a>(ws: &[&'a Cell]) -> Vec<&'a Cell> {
     ws.iter()
         .copied()
-        .filter(|c| c.model != "sequential")
+        .filter(|c| c.role != Role::Baseline)
         .collect()
 }
 
 fn io_winner(w: &str, ws: &[&Cell]) -> Verdict {
     let rest = others(ws);
     let Some(win) = best(&rest) else {
-        return missing("io-concurrency-wins", w, "no model besides sequential");
+        return missing("io-concurrency-wins", w, "no model besides the baseline");
     };
     let plain: Vec<&Cell> = rest.iter().copied().filter(|c| !c.concurrent).collect();
     let mut text = format!(
@@ -191,56 +186,88 @@ fn io_winner(w: &str, ws: &[&Cell]) -> Verdict {
     verdict("io-concurrency-wins", w, Some(win.concurrent), text, cells)
 }
 
-fn interleave_vs_tokio(w: &str, ws: &[&Cell]) -> Option<Verdict> {
-    let il = ws.iter().find(|c| c.model == "interleave")?;
-    let tk = ws.iter().find(|c| c.model == "tokio-current-thread")?;
-    let ratio = il.wall_ns as f64 / tk.wall_ns.max(1) as f64;
-    let text = format!(
-        "{w}: interleave takes {ratio:.2}x the wall time of tokio-current-thread (fastest runs {:.1} ms vs {:.1} ms; target at most {INTERLEAVE_TOLERANCE}x)",
-        il.wall_ns as f64 / 1e6,
-        tk.wall_ns as f64 / 1e6
-    );
-    Some(verdict(
-        "interleave-matches-tokio",
-        w,
-        Some(ratio <= INTERLEAVE_TOLERANCE),
-        text,
-        labels([*il, *tk]),
-    ))
+/// Which of cvp's engines a comparison with the anchor is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Concurrent on one core (the interleaver), on the io class.
+    Concurrent,
+    /// Parallel only (the decomposer), on the cpu class.
+    Parallel,
 }
 
-/// cvp-decompose against rayon at every thread count both ran with.
-fn decompose_vs_rayon(w: &str, ws: &[&Cell]) -> Option<Verdict> {
-    let pairs: Vec<(&Cell, &Cell)> = ws
-        .iter()
-        .filter(|c| c.model == "decompose")
-        .filter_map(|d| {
-            let r = ws
-                .iter()
-                .find(|r| r.model == "rayon" && r.threads == d.threads)?;
-            Some((*d, *r))
-        })
-        .collect();
-    if pairs.is_empty() {
-        return None;
+impl Kind {
+    fn is(self, c: &Cell) -> bool {
+        match self {
+            Kind::Concurrent => c.concurrent && !c.parallel,
+            Kind::Parallel => c.parallel && !c.concurrent,
+        }
     }
-    let ratio = |(d, r): &(&Cell, &Cell)| d.wall_ns as f64 / r.wall_ns.max(1) as f64;
-    let worst = pairs.iter().map(ratio).fold(0.0, f64::max);
-    let each: Vec<String> = pairs
-        .iter()
-        .map(|p| format!("{:.2}x rayon's on {} threads", ratio(p), p.0.threads))
-        .collect();
-    let text = format!(
-        "{w}: decompose's wall time is {} (fastest runs; target at most {DECOMPOSE_TOLERANCE}x)",
-        each.join(", ")
-    );
-    Some(verdict(
-        "decompose-matches-rayon",
-        w,
-        Some(worst <= DECOMPOSE_TOLERANCE),
-        text,
-        labels(pairs.iter().flat_map(|(d, r)| [*d, *r])),
-    ))
+
+    fn claim(self) -> &'static str {
+        match self {
+            Kind::Concurrent => "interleave-matches-tokio",
+            Kind::Parallel => "decompose-matches-rayon",
+        }
+    }
+
+    fn tolerance(self) -> f64 {
+        match self {
+            Kind::Concurrent => INTERLEAVE_TOLERANCE,
+            Kind::Parallel => DECOMPOSE_TOLERANCE,
+        }
+    }
+}
+
+/// Each engine of `kind` against its anchor, at every thread count both
+/// ran with.
+fn engine_vs_anchor(w: &str, ws: &[&Cell], kind: Kind) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let mut engines: Vec<&str> = Vec::new();
+    for c in ws {
+        if c.role == Role::Engine
+            && kind.is(c)
+            && c.anchor.is_some()
+            && !engines.contains(&c.model.as_str())
+        {
+            engines.push(&c.model);
+        }
+    }
+    for e in engines {
+        let pairs: Vec<(&Cell, &Cell)> = ws
+            .iter()
+            .filter(|c| c.model == e)
+            .filter_map(|d| {
+                let anchor = d.anchor.as_deref()?;
+                let r = ws
+                    .iter()
+                    .find(|r| r.model == anchor && r.threads == d.threads)?;
+                Some((*d, *r))
+            })
+            .collect();
+        let Some((_, first_anchor)) = pairs.first() else {
+            continue;
+        };
+        let anchor = first_anchor.model.clone();
+        let ratio = |(d, r): &(&Cell, &Cell)| d.wall_ns as f64 / r.wall_ns.max(1) as f64;
+        let worst = pairs.iter().map(ratio).fold(0.0, f64::max);
+        let each: Vec<String> = pairs
+            .iter()
+            .map(|p| format!("{:.2}x {anchor}'s on {} threads", ratio(p), p.0.threads))
+            .collect();
+        let text = format!(
+            "{w}: {e}'s wall time is {} (fastest runs; target at most {}x)",
+            each.join(", "),
+            kind.tolerance()
+        );
+        out.push(verdict(
+            kind.claim(),
+            w,
+            Some(worst <= kind.tolerance()),
+            text,
+            labels(pairs.iter().flat_map(|(d, r)| [*d, *r])),
+        ));
+    }
+    out
 }
 
 fn one_core(w: &str, ws: &[&Cell]) -> Verdict {
@@ -285,7 +312,7 @@ fn one_core(w: &str, ws: &[&Cell]) -> Verdict {
 fn amdahl(w: &str, ws: &[&Cell]) -> Verdict {
     let rest = others(ws);
     let Some(b) = best(&rest) else {
-        return missing("amdahl-no-speedup", w, "no model besides sequential");
+        return missing("amdahl-no-speedup", w, "no model besides the baseline");
     };
     let holds = speedup(b) <= NO_SPEEDUP;
     let text = format!(
@@ -301,7 +328,7 @@ fn amdahl(w: &str, ws: &[&Cell]) -> Verdict {
 fn mixed(w: &str, ws: &[&Cell]) -> Verdict {
     let rest = others(ws);
     let Some(win) = best(&rest) else {
-        return missing("mixed-needs-both", w, "no model besides sequential");
+        return missing("mixed-needs-both", w, "no model besides the baseline");
     };
     let mut text = format!(
         "{w}: {} wins, {} over sequential on {}",
@@ -337,30 +364,33 @@ fn mixed(w: &str, ws: &[&Cell]) -> Verdict {
     )
 }
 
+/// cvp's engine that is both concurrent and parallel against its engines
+/// that are only one of the two.
 fn hybrid(w: &str, ws: &[&Cell]) -> Option<Verdict> {
-    let h = best(
-        &ws.iter()
-            .copied()
-            .filter(|c| c.model == "hybrid")
-            .collect::<Vec<_>>(),
-    )?;
-    let il = ws.iter().find(|c| c.model == "interleave")?;
-    let de = best(
-        &ws.iter()
-            .copied()
-            .filter(|c| c.model == "decompose")
-            .collect::<Vec<_>>(),
-    )?;
+    let engines: Vec<&Cell> = ws
+        .iter()
+        .copied()
+        .filter(|c| c.role == Role::Engine)
+        .collect();
+    let pick = |f: &dyn Fn(&Cell) -> bool| {
+        best(&engines.iter().copied().filter(|c| f(c)).collect::<Vec<_>>())
+    };
+    let h = pick(&|c| c.concurrent && c.parallel)?;
+    let il = pick(&|c| c.concurrent && !c.parallel)?;
+    let de = pick(&|c| c.parallel && !c.concurrent)?;
     let holds = h.wall_ns < il.wall_ns && h.wall_ns < de.wall_ns;
     let text = format!(
-        "{w}: hybrid {:.1} ms vs interleave {:.1} ms and decompose {:.1} ms (fastest runs): {}",
+        "{w}: {} {:.1} ms vs {} {:.1} ms and {} {:.1} ms (fastest runs): {}",
+        h.model,
         h.wall_ns as f64 / 1e6,
+        il.model,
         il.wall_ns as f64 / 1e6,
+        de.model,
         de.wall_ns as f64 / 1e6,
         if holds {
-            "hybrid beats both"
+            format!("{} beats both", h.model)
         } else {
-            "hybrid does not beat both"
+            format!("{} does not beat both", h.model)
         }
     );
     Some(verdict(
@@ -368,7 +398,7 @@ fn hybrid(w: &str, ws: &[&Cell]) -> Option<Verdict> {
         w,
         Some(holds),
         text,
-        labels([h, *il, de]),
+        labels([h, il, de]),
     ))
 }
 
@@ -380,7 +410,7 @@ fn probe(w: &str, ws: &[&Cell]) -> Verdict {
     let one: Vec<&Cell> = ws
         .iter()
         .copied()
-        .filter(|c| c.lateness.is_some() && c.model != "sequential" && c.cores == 1)
+        .filter(|c| c.lateness.is_some() && c.role != Role::Baseline && c.cores == 1)
         .collect();
     let coop: Vec<&Cell> = one
         .iter()
@@ -456,9 +486,12 @@ fn summaries(per: &[Verdict]) -> Vec<Verdict> {
         ),
         (
             "interleave-matches-tokio",
-            "interleave keeps up with tokio-current-thread",
+            "cvp's concurrent engine keeps up with its anchor",
         ),
-        ("decompose-matches-rayon", "decompose keeps up with rayon"),
+        (
+            "decompose-matches-rayon",
+            "cvp's parallel engine keeps up with its anchor",
+        ),
     ] {
         let vs: Vec<&Verdict> = per
             .iter()

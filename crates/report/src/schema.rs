@@ -74,6 +74,65 @@ pub struct Settings {
     pub isolation: String,
 }
 
+/// What bounds a workload, and so which model it favours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// Bound by computation: parallelism's home.
+    Cpu,
+    /// Bound by memory bandwidth, not by cores.
+    Memory,
+    /// Bound by waiting (timers, sockets): concurrency's home.
+    Io,
+    /// Waiting, then computing: needs both.
+    Mixed,
+    /// Measures responsiveness while other work runs.
+    Probe,
+}
+
+impl Class {
+    /// The lowercase name used in reports: `cpu`, `memory`, `io`, `mixed`,
+    /// `probe`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Cpu => "cpu",
+            Class::Memory => "memory",
+            Class::Io => "io",
+            Class::Mixed => "mixed",
+            Class::Probe => "probe",
+        }
+    }
+
+    /// Whether the class is computation (cpu or memory), where speedup per
+    /// core (efficiency) means something.
+    pub fn computes(self) -> bool {
+        matches!(self, Class::Cpu | Class::Memory)
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a model is in the comparison: verdicts, timelines and tables ask
+/// this, never a model's name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The plain loop every speedup is measured against.
+    Baseline,
+    /// One of cvp's own engines; [`Cell::anchor`] names the model it is
+    /// judged against, if any.
+    Engine,
+    /// A model people use today, that an engine is judged against.
+    Anchor,
+    /// Any other model.
+    #[default]
+    Other,
+}
+
 /// The outcome of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -108,10 +167,20 @@ impl Status {
 pub struct Cell {
     /// Workload name.
     pub workload: String,
-    /// Workload class (`cpu`, `memory`, `io`, `mixed`, `probe`).
-    pub class: String,
+    /// What bounds the workload.
+    pub class: Class,
+    /// Whether every step of the workload needs the one before it, so that
+    /// no model can speed it up (Amdahl's serial fraction of 1).
+    #[serde(default)]
+    pub serial: bool,
     /// Model name.
     pub model: String,
+    /// What the model is in the comparison.
+    #[serde(default)]
+    pub role: Role,
+    /// For an engine of cvp's, the model it is judged against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
     /// Whether the model is concurrent.
     pub concurrent: bool,
     /// Whether the model is parallel.
@@ -125,6 +194,9 @@ pub struct Cell {
     pub cores: usize,
     /// Workload size.
     pub size: usize,
+    /// What the size counts (`pixels per side`, `tasks`).
+    #[serde(default)]
+    pub unit: String,
     /// The outcome.
     pub status: Status,
     /// Why it failed, timed out or is n/a.
@@ -213,17 +285,6 @@ pub struct LatenessStats {
     pub max_ns: u64,
 }
 
-impl From<cvp_workloads::Lateness> for LatenessStats {
-    fn from(l: cvp_workloads::Lateness) -> Self {
-        Self {
-            count: l.count,
-            p50_ns: l.p50.as_nanos() as u64,
-            p99_ns: l.p99.as_nanos() as u64,
-            max_ns: l.max.as_nanos() as u64,
-        }
-    }
-}
-
 /// A recorded timeline: spans of work on lanes (OS threads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
@@ -262,46 +323,4 @@ pub struct Verdict {
     pub text: String,
     /// Labels of the cells it rests on.
     pub cells: Vec<String>,
-}
-
-impl Machine {
-    /// Describes the machine this process runs on.
-    pub fn detect() -> Self {
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .and_then(|l| l.split_once(':'))
-                    .map(|(_, v)| v.trim().to_owned())
-            })
-            .unwrap_or_else(|| "unknown".into());
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pretty = std::fs::read_to_string("/etc/os-release")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-                    .map(|v| v.trim_matches('"').to_owned())
-            });
-        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .ok()
-            .map(|s| s.trim().to_owned());
-        let os = match (pretty, kernel) {
-            (Some(p), Some(k)) => format!("{p}, Linux {k}"),
-            (Some(p), None) => p,
-            (None, Some(k)) => format!("Linux {k}"),
-            (None, None) => std::env::consts::OS.to_owned(),
-        };
-        let load_average = std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()));
-        Self {
-            cpu_model,
-            cores,
-            os,
-            rustc: env!("CVP_RUSTC_VERSION").to_owned(),
-            load_average,
-        }
-    }
 }

@@ -18,29 +18,10 @@ use std::sync::Arc;
 use cvp_workloads::{Preset, Shape, Workload};
 
 use crate::measure::panic_message;
-use crate::report::{Report, Trace};
 use crate::trace::Recorder;
 use crate::EchoServer;
-
-/// The models drawn on every timeline, in the order they are drawn.
-pub const TIMELINE_MODELS: [&str; 4] = ["sequential", "interleave", "decompose", "hybrid"];
-
-/// One recorded run of a timeline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Timeline {
-    /// The workload.
-    pub workload: String,
-    /// The model.
-    pub model: String,
-    /// The thread count it ran with.
-    pub threads: usize,
-    /// The workload size it ran at.
-    pub size: usize,
-    /// What one span is: `chunk`, `task` or `poll`.
-    pub unit: &'static str,
-    /// What ran when; or why it could not be recorded.
-    pub trace: Result<Trace, String>,
-}
+use cvp_report::visual::Timeline;
+use cvp_report::{Report, Trace};
 
 /// The workloads drawn as timelines: the first of each class in the report
 /// that needs no echo server (any workload when a class has no other).
@@ -74,7 +55,7 @@ fn chosen(report: &Report) -> Vec<&'static Workload> {
 }
 
 /// Records the timelines for `report`: for one workload of each class in
-/// it, each of [`TIMELINE_MODELS`] once, untimed, at the report's largest
+/// it, each traced model ([`ModelInfo::traced`](crate::ModelInfo::traced)) once, untimed, at the report's largest
 /// thread count and at most the `quick` size, for those of the models
 /// that the report has cells of (the picture is about shape,
 /// not duration). Takes a second or two.
@@ -104,16 +85,15 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
         };
         // Only models the comparison ran: `--models` is respected here too.
         let ran = |m: &str| report.cells.iter().any(|c| c.model == m);
-        for model in TIMELINE_MODELS.into_iter().filter(|m| ran(m)) {
-            let threads = if matches!(model, "sequential" | "interleave") {
-                1
-            } else {
-                threads
-            };
-            let unit = match (w.shape(), model) {
-                (Shape::Job(_), _) => "chunk",
-                (Shape::Tasks(_), "interleave" | "hybrid") => "poll",
-                (Shape::Tasks(_), _) => "task",
+        for info in crate::models().filter(|m| m.traced && ran(m.name)) {
+            let model = info.name;
+            let threads = if info.threaded { threads } else { 1 };
+            // cvp's concurrent engines record each poll of a green thread;
+            // the blocking interpreters record each script.
+            let unit = match w.shape() {
+                Shape::Job(_) => "chunk",
+                Shape::Tasks(_) if info.concurrent && info.role == crate::Role::Engine => "poll",
+                Shape::Tasks(_) => "task",
             };
             let trace = catch_unwind(AssertUnwindSafe(|| record(w, model, threads, size)))
                 .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));

@@ -23,7 +23,7 @@
 //! on every chart, marked.
 //!
 //! ```
-//! use cvp_compare::visual::fit_amdahl;
+//! use cvp_report::visual::fit_amdahl;
 //! let fit = fit_amdahl(&[(2, 1.6)]).unwrap();
 //! assert!((fit.serial_fraction - 0.25).abs() < 1e-6);
 //! ```
@@ -39,10 +39,10 @@ use std::path::{Path, PathBuf};
 
 pub use amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
 pub use benches::{bench_table, is_engine};
-pub use timeline::{record_timelines, Timeline, TIMELINE_MODELS};
+pub use timeline::Timeline;
 
-use crate::report::{Cell, Report, Trace};
 use crate::Error;
+use crate::{Cell, Class, Report, Trace};
 use html::{Figure, Section};
 
 /// A chart, or nothing to draw, or why drawing failed.
@@ -113,8 +113,20 @@ fn fresh_dir(dir: &Path, sub: &str, ext: &str, keep: Option<&str>) -> Result<Pat
     Ok(path)
 }
 
+/// The models of a report, in the order their cells appear (the runner's
+/// registry order).
+fn models_of(report: &Report) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in &report.cells {
+        if !out.contains(&c.model.as_str()) {
+            out.push(&c.model);
+        }
+    }
+    out
+}
+
 /// The Chrome traces of workload `w` already in `trace_dir`, as page links.
-fn kept_traces(trace_dir: &Path, w: &str) -> Vec<String> {
+fn kept_traces(trace_dir: &Path, w: &str, models: &[&str]) -> Vec<String> {
     let prefix = format!("{}-", slug(w));
     let mut names: Vec<String> = std::fs::read_dir(trace_dir)
         .into_iter()
@@ -124,9 +136,9 @@ fn kept_traces(trace_dir: &Path, w: &str) -> Vec<String> {
         // `n-body-…` is not a trace of a workload named `n`.
         .filter(|n| {
             let model_threads = &n[prefix.len()..n.len() - ".json".len()];
-            crate::models().any(|m| {
+            models.iter().any(|m| {
                 model_threads
-                    .strip_prefix(m.name)
+                    .strip_prefix(slug(m).as_str())
                     .and_then(|t| t.strip_prefix('-'))
                     .is_some_and(|t| t.parse::<usize>().is_ok())
             })
@@ -137,16 +149,18 @@ fn kept_traces(trace_dir: &Path, w: &str) -> Vec<String> {
     names
 }
 
-/// The registry position of a model: its `pid` in Chrome traces.
-fn pid(model: &str) -> u32 {
-    crate::models()
-        .position(|m| m.name == model)
+/// The position of a model in the report: its `pid` in Chrome traces.
+fn pid(models: &[&str], model: &str) -> u32 {
+    models
+        .iter()
+        .position(|m| *m == model)
         .map_or(99, |i| i as u32)
 }
 
 /// A timeline panel's title: the model, its lanes and what a bar is.
-fn panel_title(t: &Timeline, trace: &Trace) -> String {
-    let kind = crate::find_model(&t.model).map_or("", |m| match (m.concurrent, m.parallel) {
+fn panel_title(report: &Report, t: &Timeline, trace: &Trace) -> String {
+    let model = report.cells.iter().find(|c| c.model == t.model);
+    let kind = model.map_or("", |m| match (m.concurrent, m.parallel) {
         (false, false) => "one thing at a time",
         (true, false) => "concurrent on one core",
         (false, true) => "parallel",
@@ -171,7 +185,7 @@ fn panel_title(t: &Timeline, trace: &Trace) -> String {
 
 /// Writes the charts, the Chrome traces and `index.html` for `report` into
 /// `dir` (which must exist), and returns the files written, the page
-/// first. `timelines` come from [`record_timelines`]; cells that carry a
+/// first. `timelines` come from the runner's recorder; cells that carry a
 /// trace of their own (`cvp run --trace`) get a timeline and a trace too.
 pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<PathBuf>, Error> {
     write_with(dir, report, Some(timelines))
@@ -185,12 +199,12 @@ pub fn write(dir: &Path, report: &Report, timelines: &[Timeline]) -> Result<Vec<
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("cvp-rewrite-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir).unwrap();
-/// use cvp_compare::report::Report;
+/// use cvp_report::Report;
 /// let report: Report = serde_json::from_str(r#"{"schema": 1, "machine": {"cpu_model": "x",
 ///     "cores": 2, "os": "y", "rustc": "z"}, "settings": {"preset": "test", "threads": [2],
 ///     "runs": "3", "cell_timeout_s": 60.0, "isolation": "process"}, "started_unix": 0,
 ///     "elapsed_s": 1.0, "interrupted": false, "cells": [], "verdicts": []}"#).unwrap();
-/// let files = cvp_compare::visual::rewrite(&dir, &report).unwrap();
+/// let files = cvp_report::visual::rewrite(&dir, &report).unwrap();
 /// assert!(files[0].ends_with("index.html"));
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
@@ -212,6 +226,7 @@ fn write_with(
         fresh_dir(dir, "traces", "json", None)?
     };
     let timelines = timelines.unwrap_or_default();
+    let models = models_of(report);
     let mut files = Vec::new();
 
     let mut workloads: Vec<&str> = Vec::new();
@@ -224,7 +239,7 @@ fn write_with(
     let mut sections = Vec::new();
     for w in workloads {
         let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
-        let class = cells.first().map_or("", |c| c.class.as_str());
+        let class = cells.first().map(|c| c.class);
         let mut figures = Vec::new();
         let mut chart = |kind: &str, caption: String, drawn: Drawn| -> Result<(), Error> {
             let file = format!("{kind}-{}.svg", slug(w));
@@ -243,8 +258,7 @@ fn write_with(
             charts::speedup_chart(w, &cells),
         )?;
         // Amdahl's law is about computation: jobs only.
-        let is_job =
-            cvp_workloads::find(w).is_ok_and(|x| matches!(x.shape(), cvp_workloads::Shape::Job(_)));
+        let is_job = class.is_some_and(Class::computes);
         let scaling = if is_job {
             charts::scaling(&cells)
         } else {
@@ -267,7 +281,7 @@ fn write_with(
             let file = chart_dir.join(format!("timeline-{}.svg", slug(w)));
             let kept = std::fs::read_to_string(file).ok();
             chart("timeline", TIMELINE_CAPTION.into(), Ok(kept))?;
-            kept_traces(&trace_dir, w)
+            kept_traces(&trace_dir, w, &models)
         } else {
             // Timelines: the recorded runs, then cells that carry their own trace.
             let own: Vec<Timeline> = cells
@@ -290,7 +304,7 @@ fn write_with(
             for t in timelines.iter().filter(|t| t.workload == w).chain(&own) {
                 match &t.trace {
                     Ok(trace) => panels.push(charts::Panel {
-                        title: panel_title(t, trace),
+                        title: panel_title(report, t, trace),
                         trace,
                     }),
                     Err(why) => missing.push(format!("{}: {why}", t.model)),
@@ -319,7 +333,7 @@ fn write_with(
                 let title = format!("{w} on {} ×{}", t.model, t.threads);
                 write_file(
                     &path,
-                    &chrome_trace::chrome_trace(&title, pid(&t.model), trace),
+                    &chrome_trace::chrome_trace(&title, pid(&models, &t.model), trace),
                 )?;
                 files.push(path);
                 traces.push(format!("traces/{file}"));

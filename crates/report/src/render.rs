@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::report::{Cell, Report, Status, Verdict};
 use crate::verdict::times;
+use crate::{Cell, Report, Status, Verdict};
 
 /// A duration in nanoseconds, in the unit that reads best.
 pub fn duration(ns: u64) -> String {
@@ -77,10 +77,9 @@ fn workloads(report: &Report) -> Vec<&str> {
 
 fn heading(cells: &[&Cell]) -> String {
     let c = cells[0];
-    let unit = cvp_workloads::find(&c.workload)
-        .map(|w| w.unit())
-        .unwrap_or("");
-    format!("{} — {}, size {} {unit}", c.workload, c.class, c.size)
+    format!("{} — {}, size {} {}", c.workload, c.class, c.size, c.unit)
+        .trim_end()
+        .to_owned()
 }
 
 fn mark(v: &Verdict) -> &'static str {
