@@ -12,7 +12,7 @@
 //! would pass the budget left (measured so far, by the last size's time).
 //! The example is its own worker executable (`crossover worker ...`).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -76,7 +76,7 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 /// Median compute, median start-up and the last run's bytes of `reps` runs.
 fn measure(
     cluster: &Cluster,
-    exe: &PathBuf,
+    exe: &Path,
     job: &str,
     size: usize,
     reps: usize,
