@@ -245,7 +245,13 @@ impl Cluster {
                             break serde_json::from_str::<Report>(rest)
                                 .map_err(|e| ClusterError::Protocol(format!("{line} ({e})")))?;
                         }
-                        "error" => return Err(worker_error(i, rest, addresses.as_deref())),
+                        // A peer's broken connection is reported by the
+                        // survivors; a process that died is the cause.
+                        "error" => {
+                            return Err(procs
+                                .dead_other_than(i)
+                                .unwrap_or_else(|| worker_error(i, rest, addresses.as_deref())))
+                        }
                         // Anything else (a job's own output) is not ours.
                         _ => {}
                     }
@@ -346,6 +352,29 @@ impl Procs {
                 Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(1)),
                 _ => return false,
             }
+        }
+    }
+
+    /// A process other than `index` that has exited unsuccessfully, if one
+    /// has within a moment.
+    fn dead_other_than(&mut self, index: usize) -> Option<ClusterError> {
+        let until = Instant::now() + Duration::from_millis(200);
+        loop {
+            for p in self.list.iter_mut().filter(|p| p.index != index) {
+                if let Ok(Some(status)) = p.child.try_wait() {
+                    if !status.success() {
+                        return Some(ClusterError::Died {
+                            process: p.index,
+                            status: status.to_string(),
+                            last_words: p.last_words.lock().expect("not poisoned").clone(),
+                        });
+                    }
+                }
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 

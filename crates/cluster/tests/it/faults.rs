@@ -79,10 +79,11 @@ fn a_process_killed_mid_run_fails_the_run_and_leaves_no_process() {
         .join()
         .unwrap()
         .expect_err("a run with a killed process cannot succeed");
-    assert!(
-        matches!(err, ClusterError::Died { .. } | ClusterError::Worker { .. }),
-        "{err}"
-    );
+    // The survivor's broken connection is not blamed: the killed one is.
+    match &err {
+        ClusterError::Died { status, .. } => assert!(status.contains("SIGKILL"), "{err}"),
+        other => panic!("expected the killed process, got: {other}"),
+    }
     assert!(!err.to_string().contains('\n'), "one line: {err}");
     assert!(
         children_with(marker).is_empty(),
