@@ -1,5 +1,8 @@
 //! The cluster's public behaviour, one module a concern (one test binary).
 
+// These tests start processes, which Miri cannot.
+#![cfg(not(miri))]
+
 mod answers;
 mod faults;
 
