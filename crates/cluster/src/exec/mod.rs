@@ -302,3 +302,8 @@ impl Exec for ClusterExec {
         (ra, b())
     }
 }
+
+// Timely's worker threads are too slow to run under Miri; the unsafe code
+// (the wire registry) is tested there.
+#[cfg(all(test, not(miri)))]
+mod test;
