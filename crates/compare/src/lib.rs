@@ -55,7 +55,10 @@ pub use machine::detect as detect_machine;
 pub use measure::{
     run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED, VERY_LONG_RUN,
 };
-pub use models::{find_model, models, ModelInfo, Role};
+pub use models::{
+    find_model, models, processes, set_processes, ModelInfo, Role, DEFAULT_PROCESSES,
+    WORKER_SUBCOMMAND,
+};
 pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
 pub use server::EchoServer;
 pub use timeline::record_timelines;

@@ -8,6 +8,10 @@
 //! cvp render [DIR]
 //! ```
 //!
+//! `--processes P` sets the `cluster` model's processes (`--threads` are
+//! the workers of each); the hidden `cvp cluster-worker ...` is one of its
+//! processes.
+//!
 //! Exit status: 0 when every cell gave the reference answer, 1 when a cell
 //! was WRONG, failed or timed out, 2 on bad input, 130 after Ctrl-C (what
 //! was measured is written first).
@@ -61,6 +65,14 @@ enum Command {
         #[arg(default_value = "results")]
         dir: PathBuf,
     },
+    /// One process of the `cluster` model (started by the runner, or by
+    /// hand on the other machines of a host-file cluster).
+    #[command(name = "cluster-worker", hide = true)]
+    ClusterWorker {
+        /// The process's arguments (see cvp-cluster's README).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -76,9 +88,13 @@ struct RunArgs {
     /// A size preset: test, quick or default.
     #[arg(long)]
     preset: Option<String>,
-    /// Threads (default: the available cores).
+    /// Threads (default: the available cores); for `cluster`, the workers
+    /// of each process.
     #[arg(long, value_parser = positive)]
     threads: Option<usize>,
+    /// Processes of the `cluster` model, on this machine over loopback.
+    #[arg(long, default_value_t = cvp_compare::DEFAULT_PROCESSES, value_parser = positive)]
+    processes: usize,
     /// Measured runs (default: 3, more for short cells, fewer for long ones).
     #[arg(long, value_parser = positive)]
     runs: Option<usize>,
@@ -107,9 +123,13 @@ struct CompareArgs {
     /// Models, comma-separated (default: all; sequential always runs as the baseline).
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
-    /// Thread counts, comma-separated (default: the available cores).
+    /// Thread counts, comma-separated (default: the available cores); for
+    /// `cluster`, the workers of each process.
     #[arg(long, value_delimiter = ',', value_parser = positive)]
     threads: Vec<usize>,
+    /// Processes of the `cluster` model, on this machine over loopback.
+    #[arg(long, default_value_t = cvp_compare::DEFAULT_PROCESSES, value_parser = positive)]
+    processes: usize,
     /// Size preset: test, quick or default.
     #[arg(long, default_value = "default")]
     preset: String,
@@ -188,6 +208,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Render { dir } => render_saved(&dir),
+        Command::ClusterWorker { args } => return cvp_cluster::worker_main(args),
     };
     match result {
         Ok(code) => code,
@@ -280,6 +301,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, None) => w.size(Preset::Default),
     };
     let threads = args.threads.unwrap_or_else(available_cores);
+    cvp_compare::set_processes(args.processes);
     let mut spec = CellSpec::new(w, model, threads, size);
     spec.runs = match args.min_runs.and_then(NonZeroUsize::new) {
         Some(n) => Runs::AtLeast(n),
@@ -338,6 +360,33 @@ fn print_cell(c: &Cell) {
             c.runs.len()
         );
         println!("  cpu       {}", render::duration(c.cpu_ns));
+        if let Some(k) = c.runs.iter().filter_map(|r| r.cluster.as_ref()).next() {
+            let median = |f: &dyn Fn(&cvp_report::ClusterStats) -> u64| {
+                let mut xs: Vec<u64> = c
+                    .runs
+                    .iter()
+                    .filter_map(|r| r.cluster.as_ref())
+                    .map(f)
+                    .collect();
+                xs.sort_unstable();
+                xs[xs.len() / 2]
+            };
+            println!(
+                "  cluster   {} processes x {} workers; start-up {}, whole run {}",
+                k.processes,
+                k.workers,
+                render::duration(median(&|k| k.startup_ns)),
+                render::duration(median(&|k| k.total_ns))
+            );
+            println!(
+                "  exchanged {} bytes of results, {} bytes on the sockets",
+                median(&|k| k.payload_bytes),
+                median(&|k| k.wire_bytes)
+            );
+            if !k.replicated.is_empty() {
+                println!("  replicated reduces of {}", k.replicated.join(", "));
+            }
+        }
         println!("  peak rss  {} KiB", c.peak_rss_kib);
         if let Some(cc) = c.concurrency {
             println!("  concurrency {cc:.1} tasks in flight");
@@ -383,6 +432,7 @@ fn check_out(dir: &Path) -> Result<(), Failure> {
 
 fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     let preset = preset(&args.preset)?;
+    cvp_compare::set_processes(args.processes);
     let mut plan = Plan::new(preset);
     if !args.workloads.is_empty() {
         plan.workloads = args

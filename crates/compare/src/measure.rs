@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use cvp_workloads::{Lateness, Shape, TaskOutcome, Workload};
 
-use crate::models::{lookup, Instance, ModelInfo};
+use crate::models::{lookup, Instance, ModelInfo, SelfMeasured};
 use crate::trace::Recorder;
 use crate::usage::Usage;
 use crate::Error;
@@ -220,12 +220,16 @@ struct Measured {
     runs: Vec<Run>,
     lateness: Vec<Duration>,
     trace: Option<cvp_report::Trace>,
+    /// Workers of a model that reported them itself.
+    cores: Option<usize>,
 }
 
 /// One run's result before it becomes a [`Run`].
 struct Sample {
     answer: String,
     outcomes: Option<Vec<TaskOutcome>>,
+    /// What a model running outside this process measured itself.
+    measured: Option<SelfMeasured>,
 }
 
 /// Runs a cell once: prepares its input (untimed), calls the second
@@ -249,14 +253,16 @@ fn measure(
                     None => job.prepare(spec.size),
                 };
                 timed();
-                let answer = instance.run_job(job, &mut data, rec);
+                let answer = instance.run_job_measured(job, &mut data, rec);
                 timed();
+                let answer = answer?;
                 if !job.consumes_input() {
                     input = Some(data);
                 }
                 Ok(Sample {
                     answer,
                     outcomes: None,
+                    measured: instance.self_measured(),
                 })
             })
         }
@@ -273,6 +279,7 @@ fn measure(
                 Ok(Sample {
                     answer: set.answer(&outcomes),
                     outcomes: Some(outcomes),
+                    measured: None,
                 })
             })
         }
@@ -293,6 +300,7 @@ fn measure(
         runs: Vec::new(),
         lateness: Vec::new(),
         trace: None,
+        cores: None,
     };
 
     let warm = run_once(None, &mut || clock.tick())?;
@@ -314,7 +322,15 @@ fn measure(
             peak_rss_kib: u1.max_rss_kib,
             concurrency: None,
             lateness: None,
+            cluster: None,
         };
+        if let Some(own) = sample.measured {
+            // Work done in other processes: their own clock and counters.
+            run.wall_ns = own.wall.as_nanos() as u64;
+            run.cpu_ns = own.cpu.as_nanos() as u64;
+            run.cluster = own.cluster;
+            m.cores = Some(own.cores);
+        }
         if let Some(outcomes) = &sample.outcomes {
             let summed: Duration = outcomes.iter().map(|o| o.latency).sum();
             run.concurrency = Some(summed.as_secs_f64() / wall.as_secs_f64().max(1e-9));
@@ -411,6 +427,9 @@ impl Measured {
             .then(|| crate::lateness_stats(Lateness::summarize(&self.lateness)));
         cell.peak_rss_kib = self.runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
         cell.warmup_ns = self.warmup.as_nanos() as u64;
+        if let Some(cores) = self.cores {
+            cell.cores = cores.clamp(1, crate::plan::available_cores());
+        }
         cell.runs = self.runs;
         cell.trace = self.trace;
         if cell.model == "sequential" {

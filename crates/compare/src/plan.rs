@@ -314,6 +314,8 @@ pub fn child_args(spec: &CellSpec) -> Vec<String> {
         spec.size.to_string(),
         "--threads".to_owned(),
         spec.threads.to_string(),
+        "--processes".to_owned(),
+        crate::processes().to_string(),
         "--json".to_owned(),
     ];
     match spec.runs {

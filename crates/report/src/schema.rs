@@ -270,6 +270,35 @@ pub struct Run {
     /// The probe's lateness in this run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lateness: Option<LatenessStats>,
+    /// A run on several processes: their shape, start-up and exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterStats>,
+}
+
+/// What a run on a cluster of processes measured beyond wall and CPU time.
+///
+/// The run's `wall_ns` is the computation alone (every process had started
+/// and made its input); `cpu_ns` is summed over every process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterStats {
+    /// Processes (P).
+    pub processes: usize,
+    /// Worker threads a process (W).
+    pub workers: usize,
+    /// From starting the processes until every worker was connected.
+    pub startup_ns: u64,
+    /// From starting the processes to the answer (start-up, making the
+    /// inputs and the computation).
+    pub total_ns: u64,
+    /// Bytes of encoded results sent between processes.
+    pub payload_bytes: u64,
+    /// Bytes written to the sockets between processes (payload, framing,
+    /// progress messages).
+    pub wire_bytes: u64,
+    /// Result types that could not be sent, so their reduces ran whole on
+    /// every worker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicated: Vec<String>,
 }
 
 /// A lateness distribution: how late the probe's ticks woke.

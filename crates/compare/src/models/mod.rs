@@ -18,10 +18,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet, Workload};
 use serde::Serialize;
 
+pub use cluster::{processes, set_processes, DEFAULT_PROCESSES, WORKER_SUBCOMMAND};
+use cvp_report::ClusterStats;
 pub use cvp_report::Role;
 
 use crate::trace::Recorder;
@@ -87,11 +90,42 @@ pub(crate) trait Model: Sync {
     fn start(&self, threads: usize) -> Result<Box<dyn Instance>, Error>;
 }
 
+/// What a model that runs its work outside this process measured itself
+/// about its last run, in place of this process's clock and CPU counters.
+#[derive(Debug, Clone)]
+pub(crate) struct SelfMeasured {
+    /// The computation's wall time.
+    pub(crate) wall: Duration,
+    /// CPU time, summed over every process that took part.
+    pub(crate) cpu: Duration,
+    /// Workers that took part (the cell's cores, capped at the machine's).
+    pub(crate) cores: usize,
+    /// A cluster's own figures.
+    pub(crate) cluster: Option<ClusterStats>,
+}
+
 /// A started model: runs jobs and task sets, many times.
 pub(crate) trait Instance {
     /// Runs a job and returns its answer. With a recorder, the job's
     /// leaves are recorded (see [`crate::trace::run_job`]).
     fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
+
+    /// Runs a job as [`run_job`](Self::run_job) does, for a model whose run
+    /// can fail without a panic (its processes may die).
+    fn run_job_measured(
+        &mut self,
+        job: Job,
+        input: &mut JobInput,
+        trace: Option<&Recorder>,
+    ) -> Result<String, Error> {
+        Ok(self.run_job(job, input, trace))
+    }
+
+    /// What the last run measured itself, for a model that runs outside
+    /// this process; `None` (the default) for a model timed here.
+    fn self_measured(&mut self) -> Option<SelfMeasured> {
+        None
+    }
 
     /// Runs every script of a set and returns their outcomes, in any order.
     /// With a recorder, what ran when is recorded: a span per step for the
@@ -106,6 +140,7 @@ pub(crate) trait Instance {
     ) -> Result<Vec<TaskOutcome>, Error>;
 }
 
+mod cluster;
 mod decompose;
 mod hybrid;
 mod interleave;
@@ -127,6 +162,7 @@ static MODELS: &[&dyn Model] = &[
     &threads::Threads,
     &hybrid::Hybrid,
     &tokio_multi_thread::TokioMultiThread,
+    &cluster::ClusterModel,
 ];
 
 /// Every model, in report order.
