@@ -130,6 +130,7 @@ fn cell(
                     peak_rss_kib: 4096,
                     concurrency: None,
                     lateness: None,
+                    cluster: None,
                 })
                 .collect()
         } else {
