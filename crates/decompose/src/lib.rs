@@ -43,14 +43,19 @@
 //! Most users want the facade crate `cvp`, which runs this pool side by side
 //! with the other models of the workspace.
 
+mod bridge;
 mod error;
+pub mod iter;
 mod job;
 mod join;
 mod latch;
 mod map_reduce;
 mod pool;
+pub mod prelude;
 mod registry;
 mod scope;
+mod slice;
+mod sort;
 mod sleep;
 mod stats;
 mod strategy;
@@ -63,6 +68,7 @@ pub use crate::join::join;
 pub use crate::map_reduce::{for_each_chunk_mut, map_reduce, IndexRange};
 pub use crate::pool::{current_num_threads, current_thread_index, Builder, Pool};
 pub use crate::scope::{scope, Scope};
+pub use crate::slice::{ParallelSlice, ParallelSliceMut};
 pub use crate::stats::{PoolStats, WorkerStats};
 pub use crate::strategy::{ParseStrategyError, Strategy};
 pub use crate::trace::{Trace, TraceEvent};

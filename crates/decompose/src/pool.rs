@@ -318,12 +318,12 @@ pub fn current_thread_index() -> Option<usize> {
 }
 
 /// Calls `f` with the current worker's registry, or the global pool's.
+#[inline]
 pub(crate) fn with_registry<R>(f: impl FnOnce(&Arc<Registry>) -> R) -> R {
-    let registry = WorkerThread::with_current(|worker| worker.map(|w| Arc::clone(w.registry())));
-    match registry {
-        Some(registry) => f(&registry),
+    WorkerThread::with_current(|worker| match worker {
+        Some(worker) => f(worker.registry()),
         None => f(&Pool::global().registry),
-    }
+    })
 }
 
 /// Runs `op` on a worker: the current thread if it is one, else the global
