@@ -82,7 +82,11 @@ where
     let registry = plan.registry;
     let threads = registry.num_threads();
     let strategy = plan.strategy;
-    let driver = Driver { plan, leaf, combine };
+    let driver = Driver {
+        plan,
+        leaf,
+        combine,
+    };
     match strategy {
         Strategy::Adaptive { .. } => driver.adaptive(producer, whole, strategy.grain()),
         Strategy::Static { .. } => {

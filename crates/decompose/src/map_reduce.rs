@@ -95,7 +95,12 @@ where
         strategy,
         base: range.start,
     };
-    bridge(&plan, Indices(range), &|_, indices: Indices| leaf(indices.0), combine)
+    bridge(
+        &plan,
+        Indices(range),
+        &|_, indices: Indices| leaf(indices.0),
+        combine,
+    )
 }
 
 /// Calls `f` on each `chunk_len`-long chunk of `slice` (the last may be

@@ -2,7 +2,7 @@
 //! `use cvp_decompose::prelude::*;`.
 
 pub use crate::iter::{
-    FromParallelIterator, IndexedParallelIterator, IntoParallelIterator,
-    IntoParallelRefIterator, IntoParallelRefMutIterator, ParallelIterator,
+    FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+    IntoParallelRefMutIterator, ParallelIterator,
 };
 pub use crate::slice::{ParallelSlice, ParallelSliceMut};

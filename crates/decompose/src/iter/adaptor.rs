@@ -242,7 +242,8 @@ where
 {
     type Output = CB::Output;
     fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
-        self.callback.callback(FilterMapProducer { base, f: self.f })
+        self.callback
+            .callback(FilterMapProducer { base, f: self.f })
     }
 }
 
@@ -426,7 +427,10 @@ where
     fn split_at(self, index: usize) -> (Self, Self) {
         let (a, b) = self.base.split_at(index);
         let f = self.f;
-        (FlatMapProducer { base: a, f }, FlatMapProducer { base: b, f })
+        (
+            FlatMapProducer { base: a, f },
+            FlatMapProducer { base: b, f },
+        )
     }
     fn strategy(&self) -> Option<Strategy> {
         self.base.strategy()
@@ -801,9 +805,7 @@ impl<A: IndexedParallelIterator, B: IndexedParallelIterator> ParallelIterator fo
     }
 }
 
-impl<A: IndexedParallelIterator, B: IndexedParallelIterator> IndexedParallelIterator
-    for Zip<A, B>
-{
+impl<A: IndexedParallelIterator, B: IndexedParallelIterator> IndexedParallelIterator for Zip<A, B> {
     fn len(&self) -> usize {
         self.a.len().min(self.b.len())
     }
@@ -910,7 +912,11 @@ where
         })
     }
     fn into_seq_iter(self) -> Self::SeqIter {
-        iter::once(self.base.into_seq_iter().fold((self.identity)(), self.fold_op))
+        iter::once(
+            self.base
+                .into_seq_iter()
+                .fold((self.identity)(), self.fold_op),
+        )
     }
 }
 

@@ -7,7 +7,9 @@ use std::mem::{self, MaybeUninit};
 use std::ptr;
 
 use super::consume::{drive, Leaf};
-use super::{FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
+use super::{
+    FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, ParallelIterator,
+};
 use crate::bridge::Piece;
 
 impl<T: Send> FromParallelIterator<T> for Vec<T> {

@@ -171,7 +171,12 @@ pub(crate) fn count<I: ParallelIterator>(iter: I) -> usize {
 
 /// The better of two candidates, in order: for a minimum the first of
 /// equals wins, for a maximum the last (as `Iterator::min_by`/`max_by`).
-fn pick<T>(a: Option<T>, b: Option<T>, compare: impl Fn(&T, &T) -> Ordering, max: bool) -> Option<T> {
+fn pick<T>(
+    a: Option<T>,
+    b: Option<T>,
+    compare: impl Fn(&T, &T) -> Ordering,
+    max: bool,
+) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => {
             let b_wins = match compare(&b, &a) {
