@@ -44,7 +44,9 @@
 //! with the other models of the workspace.
 
 mod bridge;
+mod broadcast;
 mod error;
+mod future;
 pub mod iter;
 mod job;
 mod join;
@@ -64,10 +66,13 @@ mod trace;
 mod unwind;
 
 pub use crate::error::BuildError;
+pub use crate::future::PoolFuture;
 pub use crate::join::join;
 pub use crate::map_reduce::{for_each_chunk_mut, map_reduce, IndexRange};
-pub use crate::pool::{current_num_threads, current_thread_index, Builder, Pool};
-pub use crate::scope::{scope, Scope};
+pub use crate::pool::{
+    broadcast, current_num_threads, current_thread_index, Builder, Pool, NUM_THREADS_ENV,
+};
+pub use crate::scope::{in_place_scope, scope, Scope};
 pub use crate::slice::{ParallelSlice, ParallelSliceMut};
 pub use crate::stats::{PoolStats, WorkerStats};
 pub use crate::strategy::{ParseStrategyError, Strategy};
