@@ -115,7 +115,7 @@ where
     // SAFETY: a non-null pointer is the current thread's live worker.
     match unsafe { worker.as_ref() } {
         Some(worker) => scope_on(worker, op),
-        None => in_place_scope_on(Arc::clone(&crate::Pool::global().registry()), op),
+        None => in_place_scope_on(Arc::clone(crate::Pool::global().registry()), op),
     }
 }
 
