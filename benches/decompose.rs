@@ -247,9 +247,8 @@ fn iterators(c: &mut Criterion, pools: &Pools) {
             });
             group.bench_function(BenchmarkId::new("rayon", threads), |b| {
                 b.iter(|| {
-                    pools.rayon[i].install(|| {
-                        black_box(data).par_iter().map(|&x| x * 3).sum::<u64>()
-                    })
+                    pools.rayon[i]
+                        .install(|| black_box(data).par_iter().map(|&x| x * 3).sum::<u64>())
                 })
             });
         }
@@ -284,9 +283,8 @@ fn iterators(c: &mut Criterion, pools: &Pools) {
             });
             group.bench_function(BenchmarkId::new("rayon", threads), |b| {
                 b.iter(|| {
-                    pools.rayon[i].install(|| {
-                        black_box(data).par_iter().filter(|&&x| x % 3 == 0).count()
-                    })
+                    pools.rayon[i]
+                        .install(|| black_box(data).par_iter().filter(|&&x| x % 3 == 0).count())
                 })
             });
         }
@@ -355,9 +353,7 @@ fn tiny_iter(c: &mut Criterion) {
     group.bench_function("sequential", |b| {
         b.iter(|| black_box(&data).iter().map(|&x| tiny_item(x)).sum::<u64>())
     });
-    group.bench_function("decompose", |b| {
-        b.iter(|| ours::tiny(black_box(&data)))
-    });
+    group.bench_function("decompose", |b| b.iter(|| ours::tiny(black_box(&data))));
     group.finish();
 }
 
@@ -553,6 +549,167 @@ fn interleaved_check(pools: &Pools) {
     );
 }
 
+/// The parallel iterators and sorts, interleaved min-of-N against rayon
+/// (and the tiny case against the plain loop). `CVP_BENCH_ROUNDS` sets N.
+fn interleaved_iterators(pools: &Pools) {
+    let rounds: usize = std::env::var("CVP_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11);
+    // `CVP_BENCH_CASES=sort` keeps the cases whose title contains `sort`.
+    let wanted = std::env::var("CVP_BENCH_CASES").unwrap_or_default();
+    let wants = |title: &str| title.contains(wanted.as_str());
+    let show = |title: &str, names: [&str; 2], best: &[f64]| {
+        println!(
+            "{title:<32} {} {} / {} {} = {:.2}x",
+            names[0],
+            fmt_ns(best[0]),
+            names[1],
+            fmt_ns(best[1]),
+            best[0] / best[1]
+        );
+    };
+    println!("\ninterleaved min of {rounds} (decompose / anchor):");
+    let tiny: Vec<u64> = (0..TINY_LEN as u64).collect();
+    if wants("tiny par_iter map sum") {
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours::tiny(black_box(&tiny)));
+                }),
+                ("sequential", &|| {
+                    black_box(black_box(&tiny).iter().map(|&x| tiny_item(x)).sum::<u64>());
+                }),
+            ],
+            rounds * 4,
+            20_000,
+        );
+        show("tiny par_iter map sum", ["decompose", "sequential"], &best);
+    }
+    let data: Vec<u64> = (0..BIG_LEN as u64).collect();
+    let data = &data;
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("map sum collect filter count") {
+            break;
+        }
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::map_sum(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(rayon_pool.install(|| data.par_iter().map(|&x| x * 3).sum::<u64>()));
+                }),
+            ],
+            rounds,
+            3,
+        );
+        show(
+            &format!("map sum 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::map_collect(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(
+                        rayon_pool
+                            .install(|| data.par_iter().map(|&x| x * 3).collect::<Vec<u64>>()),
+                    );
+                }),
+            ],
+            rounds,
+            1,
+        );
+        show(
+            &format!("map collect 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::filter_count(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(
+                        rayon_pool.install(|| data.par_iter().filter(|&&x| x % 3 == 0).count()),
+                    );
+                }),
+            ],
+            rounds,
+            3,
+        );
+        show(
+            &format!("filter count 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
+    let words = random_words(BIG_LEN, 0x9E37_79B9_7F4A_7C15);
+    let small: Vec<u32> = words.iter().map(|&w| (w >> 32) as u32).collect();
+    let pairs: Vec<(u64, u64)> = words
+        .iter()
+        .map(|&w| (w % 1_000_000, w.rotate_left(17)))
+        .collect();
+    drop(words);
+    // Sorting needs a fresh copy per run; only the sort is timed.
+    fn sort_minimums<T: Clone>(
+        input: &[T],
+        sorts: [&dyn Fn(&mut Vec<T>); 2],
+        rounds: usize,
+    ) -> [f64; 2] {
+        let mut best = [f64::INFINITY; 2];
+        for _ in 0..rounds {
+            for (k, sort) in sorts.iter().enumerate() {
+                let mut v = input.to_vec();
+                let started = std::time::Instant::now();
+                sort(&mut v);
+                best[k] = best[k].min(started.elapsed().as_nanos() as f64);
+                black_box(&v);
+            }
+        }
+        best
+    }
+    let sort_rounds = rounds.div_ceil(2).max(3);
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("sort_unstable sort") {
+            break;
+        }
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        let best = sort_minimums(
+            &small,
+            [
+                &|v: &mut Vec<u32>| ours_pool.install(|| ours::sort_unstable(v)),
+                &|v: &mut Vec<u32>| rayon_pool.install(|| v.par_sort_unstable()),
+            ],
+            sort_rounds,
+        );
+        show(
+            &format!("sort_unstable 10^7 u32, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = sort_minimums(
+            &pairs,
+            [
+                &|v: &mut Vec<(u64, u64)>| ours_pool.install(|| ours::sort(v)),
+                &|v: &mut Vec<(u64, u64)>| rayon_pool.install(|| v.par_sort()),
+            ],
+            sort_rounds,
+        );
+        show(
+            &format!("sort 10^7 (u64,u64), {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
+}
+
 /// The median of one benchmark, from criterion's `estimates.json`.
 fn median(dir: &std::path::Path, id: &str) -> Option<f64> {
     let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
@@ -679,6 +836,9 @@ fn main() {
     c.final_summary();
     print_ratios(&dir);
     if std::env::args().any(|a| a == "--bench") {
-        interleaved_check(&pools);
+        if std::env::var_os("CVP_BENCH_ITER_ONLY").is_none() {
+            interleaved_check(&pools);
+        }
+        interleaved_iterators(&pools);
     }
 }

@@ -117,7 +117,10 @@ fn serve(mode: Mode, pool: &Arc<Pool>, want: u64) -> Outcome {
     Outcome {
         answers_ok,
         ticks: lateness.len(),
-        late_p50: lateness.get(lateness.len() / 2).copied().unwrap_or_default(),
+        late_p50: lateness
+            .get(lateness.len() / 2)
+            .copied()
+            .unwrap_or_default(),
         late_max: lateness.last().copied().unwrap_or_default(),
         wall,
     }

@@ -4,9 +4,10 @@
 //! would (into about `P` pieces, more where pieces are stolen), sort the
 //! pieces with `std`, and put them together:
 //!
-//! * unstable: a quicksort whose partition is `select_nth_unstable` at the
-//!   middle (balanced halves, no extra memory); the two sides sort in
-//!   parallel;
+//! * unstable: a quicksort: one branchless pass partitions around a
+//!   ninther pivot (or, when that split is badly unbalanced, as with many
+//!   equal items, `select_nth_unstable` at the middle); the two sides sort
+//!   in parallel;
 //! * stable: a merge sort; the two halves sort in parallel, then `std`'s
 //!   stable sort merges them (it finds the two sorted runs and merges them
 //!   in one linear pass).
@@ -25,6 +26,11 @@ use crate::strategy::Splitter;
 /// partition or a merge pass, which only pays once both halves take much
 /// longer than handing one to another worker (tens of microseconds).
 const SEQUENTIAL_LEN: usize = 1 << 14;
+
+/// A side shorter than `1 / UNBALANCED` of the slice makes the partition
+/// fall back to `select_nth_unstable`, which splits at the middle whatever
+/// the items: an uneven split costs parallelism, never correctness.
+const UNBALANCED: usize = 8;
 
 pub(crate) fn unstable<T, F>(v: &mut [T], compare: &F)
 where
@@ -55,7 +61,7 @@ fn quick<T, F>(
         v.sort_unstable_by(compare);
         return;
     }
-    let (left, _, right) = v.select_nth_unstable_by(v.len() / 2, compare);
+    let (left, right) = split_around_pivot(v, compare);
     join_context(
         worker,
         || quick(worker, left, compare, splitter, false),
@@ -63,6 +69,68 @@ fn quick<T, F>(
             WorkerThread::with_current(|w| quick(on_worker(w), right, compare, splitter, migrated))
         },
     );
+}
+
+/// Partitions `v` into `(smaller, rest)` around a pivot that ends up
+/// between them (in neither part), both non-trivial.
+fn split_around_pivot<'a, T, F>(v: &'a mut [T], compare: &F) -> (&'a mut [T], &'a mut [T])
+where
+    F: Fn(&T, &T) -> Ordering,
+{
+    let len = v.len();
+    let pivot = ninther(v, compare);
+    v.swap(0, pivot);
+    let (pivot, rest) = v.split_first_mut().expect("a slice above the cut-off");
+    // Branchless Lomuto: `rest[..store]` is below the pivot and
+    // `rest[store..i]` is not; every step swaps, and `store` moves on only
+    // when the item was below.
+    let mut store = 0;
+    for i in 0..rest.len() {
+        let below = compare(&rest[i], pivot) == Ordering::Less;
+        rest.swap(i, store);
+        store += usize::from(below);
+    }
+    let smaller = store.min(len - 1 - store);
+    if smaller * UNBALANCED < len {
+        let (left, _, right) = v.select_nth_unstable_by(len / 2, compare);
+        return (left, right);
+    }
+    // Put the pivot between the two parts.
+    v.swap(0, store);
+    let (left, right) = v.split_at_mut(store);
+    (left, &mut right[1..])
+}
+
+/// The index of the median of three medians of three, spread over `v`.
+fn ninther<T, F>(v: &[T], compare: &F) -> usize
+where
+    F: Fn(&T, &T) -> Ordering,
+{
+    let median = |a: usize, b: usize, c: usize| {
+        let less = |x: usize, y: usize| compare(&v[x], &v[y]) == Ordering::Less;
+        if less(a, b) {
+            if less(b, c) {
+                b
+            } else if less(a, c) {
+                c
+            } else {
+                a
+            }
+        } else if less(a, c) {
+            a
+        } else if less(b, c) {
+            c
+        } else {
+            b
+        }
+    };
+    let step = v.len() / 10;
+    let at = |k: usize| k * step;
+    median(
+        median(at(1), at(2), at(3)),
+        median(at(4), at(5), at(6)),
+        median(at(7), at(8), at(9)),
+    )
 }
 
 pub(crate) fn stable<T, F>(v: &mut [T], compare: &F)
