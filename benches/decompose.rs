@@ -6,7 +6,16 @@
 //!   rayon's `par_iter().sum()`;
 //! * `primes`: counting primes below 300,000 by trial division (uneven
 //!   chunks) at 1 and 2 threads;
-//! * `strategies`: the same primes job under each split strategy.
+//! * `strategies`: the same primes job under each split strategy;
+//! * `iter-sum`, `iter-collect`, `iter-filter-count`: parallel iterators
+//!   over 10^7 `u64`s at 1 and 2 threads, against rayon's;
+//! * `sort-unstable` (10^7 random `u32`s) and `sort-stable` (10^7 random
+//!   `(u64, u64)`s) at 1 and 2 threads, against rayon's;
+//! * `tiny-iter`: `par_iter().map().sum()` over 1,000 tiny items against
+//!   the sequential loop (the small-input guard).
+//!
+//! Select groups with a filter: `cargo bench -p cvp --bench decompose --
+//! 'iter|sort'`.
 //!
 //! Run with `cargo bench -p cvp --bench decompose`; the ratios are printed
 //! at the end. Sample counts are small: the machine is a shared 2-core VM.
@@ -15,14 +24,57 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion};
+use criterion::{BatchSize, BenchmarkId, Criterion};
 use cvp_decompose::{Pool, Strategy};
 use rayon::prelude::*;
+
+/// The cases written with cvp-decompose's parallel iterators, in a module
+/// of their own so that its traits and rayon's are not both in scope.
+mod ours {
+    use cvp_decompose::prelude::*;
+
+    pub(crate) fn map_sum(data: &[u64]) -> u64 {
+        data.par_iter().map(|&x| x * 3).sum()
+    }
+
+    pub(crate) fn map_collect(data: &[u64]) -> Vec<u64> {
+        data.par_iter().map(|&x| x * 3).collect()
+    }
+
+    pub(crate) fn filter_count(data: &[u64]) -> usize {
+        data.par_iter().filter(|&&x| x % 3 == 0).count()
+    }
+
+    pub(crate) fn tiny(data: &[u64]) -> u64 {
+        data.par_iter().map(|&x| super::tiny_item(x)).sum()
+    }
+
+    pub(crate) fn sort_unstable<T: Ord + Send>(v: &mut [T]) {
+        v.par_sort_unstable();
+    }
+
+    pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
+        v.par_sort();
+    }
+}
 
 const FIB_N: u32 = 30;
 const FIB_CUTOFF: u32 = 20;
 const TINY_LEN: usize = 1000;
 const PRIMES_BELOW: usize = 300_000;
+const BIG_LEN: usize = 10_000_000;
+
+/// Seeded xorshift, for the sorting inputs.
+fn random_words(len: usize, mut seed: u64) -> Vec<u64> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        })
+        .collect()
+}
 
 fn fib_seq(n: u32) -> u64 {
     if n < 2 {
@@ -178,6 +230,130 @@ fn strategies(c: &mut Criterion, pools: &Pools) {
             })
         });
     }
+    group.finish();
+}
+
+/// Parallel iterators over 10^7 `u64`s: decompose's and rayon's, at 1
+/// and 2 threads.
+fn iterators(c: &mut Criterion, pools: &Pools) {
+    let data: Vec<u64> = (0..BIG_LEN as u64).collect();
+    let data = &data;
+    {
+        let mut group = c.benchmark_group("iter-sum");
+        group.measurement_time(Duration::from_secs(2));
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            group.bench_function(BenchmarkId::new("decompose", threads), |b| {
+                b.iter(|| pools.ours[i].install(|| ours::map_sum(black_box(data))))
+            });
+            group.bench_function(BenchmarkId::new("rayon", threads), |b| {
+                b.iter(|| {
+                    pools.rayon[i]
+                        .install(|| black_box(data).par_iter().map(|&x| x * 3).sum::<u64>())
+                })
+            });
+        }
+        group.finish();
+    }
+    {
+        let mut group = c.benchmark_group("iter-collect");
+        group.measurement_time(Duration::from_secs(3));
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            group.bench_function(BenchmarkId::new("decompose", threads), |b| {
+                b.iter(|| pools.ours[i].install(|| ours::map_collect(black_box(data))))
+            });
+            group.bench_function(BenchmarkId::new("rayon", threads), |b| {
+                b.iter(|| {
+                    pools.rayon[i].install(|| {
+                        black_box(data)
+                            .par_iter()
+                            .map(|&x| x * 3)
+                            .collect::<Vec<u64>>()
+                    })
+                })
+            });
+        }
+        group.finish();
+    }
+    {
+        let mut group = c.benchmark_group("iter-filter-count");
+        group.measurement_time(Duration::from_secs(2));
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            group.bench_function(BenchmarkId::new("decompose", threads), |b| {
+                b.iter(|| pools.ours[i].install(|| ours::filter_count(black_box(data))))
+            });
+            group.bench_function(BenchmarkId::new("rayon", threads), |b| {
+                b.iter(|| {
+                    pools.rayon[i]
+                        .install(|| black_box(data).par_iter().filter(|&&x| x % 3 == 0).count())
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+/// Sorting 10^7 random items: decompose's and rayon's, at 1 and 2
+/// threads; each run sorts a fresh copy (the copy is not timed).
+fn sorting(c: &mut Criterion, pools: &Pools) {
+    let words = random_words(BIG_LEN, 0x9E37_79B9_7F4A_7C15);
+    let small: Vec<u32> = words.iter().map(|&w| (w >> 32) as u32).collect();
+    let pairs: Vec<(u64, u64)> = words
+        .iter()
+        .map(|&w| (w % 1_000_000, w.rotate_left(17)))
+        .collect();
+    {
+        let mut group = c.benchmark_group("sort-unstable");
+        group.measurement_time(Duration::from_secs(4));
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            group.bench_function(BenchmarkId::new("decompose", threads), |b| {
+                b.iter_batched_ref(
+                    || small.clone(),
+                    |v| pools.ours[i].install(|| ours::sort_unstable(v)),
+                    BatchSize::LargeInput,
+                )
+            });
+            group.bench_function(BenchmarkId::new("rayon", threads), |b| {
+                b.iter_batched_ref(
+                    || small.clone(),
+                    |v| pools.rayon[i].install(|| v.par_sort_unstable()),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+        group.finish();
+    }
+    {
+        let mut group = c.benchmark_group("sort-stable");
+        group.measurement_time(Duration::from_secs(6));
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            group.bench_function(BenchmarkId::new("decompose", threads), |b| {
+                b.iter_batched_ref(
+                    || pairs.clone(),
+                    |v| pools.ours[i].install(|| ours::sort(v)),
+                    BatchSize::LargeInput,
+                )
+            });
+            group.bench_function(BenchmarkId::new("rayon", threads), |b| {
+                b.iter_batched_ref(
+                    || pairs.clone(),
+                    |v| pools.rayon[i].install(|| v.par_sort()),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+        group.finish();
+    }
+}
+
+/// `par_iter().map().sum()` over 1,000 tiny items, called from outside any
+/// pool (the global one), against the plain loop.
+fn tiny_iter(c: &mut Criterion) {
+    let data: Vec<u64> = (0..TINY_LEN as u64).collect();
+    let mut group = c.benchmark_group("tiny-iter");
+    group.bench_function("sequential", |b| {
+        b.iter(|| black_box(&data).iter().map(|&x| tiny_item(x)).sum::<u64>())
+    });
+    group.bench_function("decompose", |b| b.iter(|| ours::tiny(black_box(&data))));
     group.finish();
 }
 
@@ -373,6 +549,167 @@ fn interleaved_check(pools: &Pools) {
     );
 }
 
+/// The parallel iterators and sorts, interleaved min-of-N against rayon
+/// (and the tiny case against the plain loop). `CVP_BENCH_ROUNDS` sets N.
+fn interleaved_iterators(pools: &Pools) {
+    let rounds: usize = std::env::var("CVP_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11);
+    // `CVP_BENCH_CASES=sort` keeps the cases whose title contains `sort`.
+    let wanted = std::env::var("CVP_BENCH_CASES").unwrap_or_default();
+    let wants = |title: &str| title.contains(wanted.as_str());
+    let show = |title: &str, names: [&str; 2], best: &[f64]| {
+        println!(
+            "{title:<32} {} {} / {} {} = {:.2}x",
+            names[0],
+            fmt_ns(best[0]),
+            names[1],
+            fmt_ns(best[1]),
+            best[0] / best[1]
+        );
+    };
+    println!("\ninterleaved min of {rounds} (decompose / anchor):");
+    let tiny: Vec<u64> = (0..TINY_LEN as u64).collect();
+    if wants("tiny par_iter map sum") {
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours::tiny(black_box(&tiny)));
+                }),
+                ("sequential", &|| {
+                    black_box(black_box(&tiny).iter().map(|&x| tiny_item(x)).sum::<u64>());
+                }),
+            ],
+            rounds * 4,
+            20_000,
+        );
+        show("tiny par_iter map sum", ["decompose", "sequential"], &best);
+    }
+    let data: Vec<u64> = (0..BIG_LEN as u64).collect();
+    let data = &data;
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("map sum collect filter count") {
+            break;
+        }
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::map_sum(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(rayon_pool.install(|| data.par_iter().map(|&x| x * 3).sum::<u64>()));
+                }),
+            ],
+            rounds,
+            3,
+        );
+        show(
+            &format!("map sum 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::map_collect(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(
+                        rayon_pool
+                            .install(|| data.par_iter().map(|&x| x * 3).collect::<Vec<u64>>()),
+                    );
+                }),
+            ],
+            rounds,
+            1,
+        );
+        show(
+            &format!("map collect 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| ours::filter_count(black_box(data))));
+                }),
+                ("rayon", &|| {
+                    black_box(
+                        rayon_pool.install(|| data.par_iter().filter(|&&x| x % 3 == 0).count()),
+                    );
+                }),
+            ],
+            rounds,
+            3,
+        );
+        show(
+            &format!("filter count 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
+    let words = random_words(BIG_LEN, 0x9E37_79B9_7F4A_7C15);
+    let small: Vec<u32> = words.iter().map(|&w| (w >> 32) as u32).collect();
+    let pairs: Vec<(u64, u64)> = words
+        .iter()
+        .map(|&w| (w % 1_000_000, w.rotate_left(17)))
+        .collect();
+    drop(words);
+    // Sorting needs a fresh copy per run; only the sort is timed.
+    fn sort_minimums<T: Clone>(
+        input: &[T],
+        sorts: [&dyn Fn(&mut Vec<T>); 2],
+        rounds: usize,
+    ) -> [f64; 2] {
+        let mut best = [f64::INFINITY; 2];
+        for _ in 0..rounds {
+            for (k, sort) in sorts.iter().enumerate() {
+                let mut v = input.to_vec();
+                let started = std::time::Instant::now();
+                sort(&mut v);
+                best[k] = best[k].min(started.elapsed().as_nanos() as f64);
+                black_box(&v);
+            }
+        }
+        best
+    }
+    let sort_rounds = rounds.div_ceil(2).max(3);
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("sort_unstable sort") {
+            break;
+        }
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        let best = sort_minimums(
+            &small,
+            [
+                &|v: &mut Vec<u32>| ours_pool.install(|| ours::sort_unstable(v)),
+                &|v: &mut Vec<u32>| rayon_pool.install(|| v.par_sort_unstable()),
+            ],
+            sort_rounds,
+        );
+        show(
+            &format!("sort_unstable 10^7 u32, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+        let best = sort_minimums(
+            &pairs,
+            [
+                &|v: &mut Vec<(u64, u64)>| ours_pool.install(|| ours::sort(v)),
+                &|v: &mut Vec<(u64, u64)>| rayon_pool.install(|| v.par_sort()),
+            ],
+            sort_rounds,
+        );
+        show(
+            &format!("sort 10^7 (u64,u64), {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
+}
+
 /// The median of one benchmark, from criterion's `estimates.json`.
 fn median(dir: &std::path::Path, id: &str) -> Option<f64> {
     let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
@@ -428,6 +765,26 @@ fn print_ratios(dir: &std::path::Path) {
         "primes/rayon/2",
         "primes/rayon/1",
     );
+    show(
+        "tiny-iter: decompose / sequential",
+        "tiny-iter/decompose",
+        "tiny-iter/sequential",
+    );
+    for group in [
+        "iter-sum",
+        "iter-collect",
+        "iter-filter-count",
+        "sort-unstable",
+        "sort-stable",
+    ] {
+        for threads in [1, 2] {
+            show(
+                &format!("{group} {threads} thread(s): decompose / rayon"),
+                &format!("{group}/decompose/{threads}"),
+                &format!("{group}/rayon/{threads}"),
+            );
+        }
+    }
     for name in ["static", "dynamic", "guided"] {
         show(
             &format!("strategies: {name} / adaptive"),
@@ -473,9 +830,15 @@ fn main() {
     tiny(&mut c, &pools);
     primes(&mut c, &pools);
     strategies(&mut c, &pools);
+    tiny_iter(&mut c);
+    iterators(&mut c, &pools);
+    sorting(&mut c, &pools);
     c.final_summary();
     print_ratios(&dir);
     if std::env::args().any(|a| a == "--bench") {
-        interleaved_check(&pools);
+        if std::env::var_os("CVP_BENCH_ITER_ONLY").is_none() {
+            interleaved_check(&pools);
+        }
+        interleaved_iterators(&pools);
     }
 }

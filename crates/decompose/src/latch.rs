@@ -199,3 +199,61 @@ impl Latch for LockLatch {
         }
     }
 }
+
+/// Counts down `count` jobs; the last one sets the latch its owner (a
+/// worker of the same pool as every setter) waits on.
+///
+/// ## Memory ordering
+///
+/// Each count-down is an AcqRel `fetch_sub`, so the last one has seen every
+/// job's writes, and publishes them through the core latch (Release), which
+/// the owner observes with Acquire.
+pub(crate) struct CountLatch {
+    counter: AtomicUsize,
+    core: CoreLatch,
+    registry: *const Registry,
+    owner: usize,
+}
+
+// SAFETY: the registry pointer is only dereferenced by setters, which run
+// on workers of that registry (each holding an `Arc` to it), and the
+// counters are atomics.
+unsafe impl Sync for CountLatch {}
+
+impl CountLatch {
+    pub(crate) fn new(owner: &WorkerThread, count: usize) -> Self {
+        CountLatch {
+            counter: AtomicUsize::new(count),
+            core: CoreLatch::new(),
+            registry: Arc::as_ptr(owner.registry()),
+            owner: owner.index(),
+        }
+    }
+
+    pub(crate) fn core(&self) -> &CoreLatch {
+        &self.core
+    }
+}
+
+impl Latch for &CountLatch {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: `this` (the job's copy of the reference) is live when the
+        // call starts; we copy the reference out before counting down, and
+        // the latch it points to lives until its core is set, which only
+        // the last count-down below does.
+        let latch: *const CountLatch = unsafe { *this };
+        // SAFETY: live, as above.
+        if unsafe { (*latch).counter.fetch_sub(1, Ordering::AcqRel) } != 1 {
+            return;
+        }
+        // SAFETY: live until the swap in `CoreLatch::set`; copy what we need
+        // first.
+        let (registry, owner) = unsafe { ((*latch).registry, (*latch).owner) };
+        // SAFETY: live until this swap, our last access.
+        if unsafe { CoreLatch::set(&raw const (*latch).core) } {
+            // SAFETY: setters run on workers of this registry, whose `Arc`
+            // keeps it alive.
+            unsafe { (*registry).sleep().wake_specific(owner) };
+        }
+    }
+}

@@ -1,16 +1,19 @@
 //! The public pool: building it, running work on it, shutting it down.
 
+use std::any::Any;
 use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 
+use crate::broadcast::broadcast_on;
 use crate::error::BuildError;
+use crate::future::{spawn_future_in, PoolFuture};
 use crate::job::HeapJob;
 use crate::join::join_context;
 use crate::map_reduce::{for_each_chunk_mut_in, map_reduce_in, IndexRange};
-use crate::registry::{main_loop, Registry, WorkerThread};
-use crate::scope::{scope_on, Scope};
+use crate::registry::{main_loop, Hooks, Registry, WorkerThread};
+use crate::scope::{in_place_scope_on, scope_on, Scope};
 use crate::sleep::MAX_THREADS;
 use crate::stats::PoolStats;
 use crate::strategy::Strategy;
@@ -45,12 +48,40 @@ impl fmt::Debug for Pool {
     }
 }
 
-/// Configures a [`Pool`]: thread count, thread names, stack size, tracing.
+/// The environment variable that sets the size of the global pool.
+pub const NUM_THREADS_ENV: &str = "CVP_NUM_THREADS";
+
+/// Configures a [`Pool`]: thread count, thread names, stack size, handlers
+/// for worker start, exit and panics, tracing.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let started = Arc::new(AtomicUsize::new(0));
+/// let panics = Arc::new(AtomicUsize::new(0));
+/// let pool = {
+///     let (started, panics) = (Arc::clone(&started), Arc::clone(&panics));
+///     cvp_decompose::Builder::new()
+///         .num_threads(2)
+///         .thread_name(|i| format!("crunch-{i}"))
+///         .stack_size(4 << 20)
+///         .start_handler(move |_index| { started.fetch_add(1, Ordering::SeqCst); })
+///         .panic_handler(move |_payload| { panics.fetch_add(1, Ordering::SeqCst); })
+///         .build()?
+/// };
+/// pool.spawn(|| panic!("lost in the background"));
+/// drop(pool); // runs what is queued, then joins the workers
+/// assert_eq!(started.load(Ordering::SeqCst), 2);
+/// assert_eq!(panics.load(Ordering::SeqCst), 1);
+/// # Ok::<(), cvp_decompose::BuildError>(())
+/// ```
 pub struct Builder {
     num_threads: Option<usize>,
     thread_name: Option<Box<dyn FnMut(usize) -> String>>,
     stack_size: Option<usize>,
     trace: bool,
+    hooks: Hooks,
 }
 
 impl fmt::Debug for Builder {
@@ -78,6 +109,7 @@ impl Builder {
             thread_name: None,
             stack_size: None,
             trace: false,
+            hooks: Hooks::default(),
         }
     }
 
@@ -102,6 +134,37 @@ impl Builder {
         self
     }
 
+    /// Called on each worker thread, with its index, before it takes any
+    /// work. A panic in it goes to the panic handler.
+    #[must_use]
+    pub fn start_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Builder {
+        self.hooks.start = Some(Arc::new(handler));
+        self
+    }
+
+    /// Called on each worker thread, with its index, after it ran its last
+    /// job, as the pool shuts down. A panic in it goes to the panic
+    /// handler.
+    #[must_use]
+    pub fn exit_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Builder {
+        self.hooks.exit = Some(Arc::new(handler));
+        self
+    }
+
+    /// Receives the panic of every job nobody waits for: a
+    /// [`Pool::spawn`]ed job, a [`Pool::spawn_future`] whose future was
+    /// dropped, a start or exit handler. Without one, such a panic is
+    /// reported by the panic hook (as every panic is) and otherwise
+    /// ignored. A panic inside the handler aborts the process.
+    #[must_use]
+    pub fn panic_handler(
+        mut self,
+        handler: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
+    ) -> Builder {
+        self.hooks.panic = Some(Arc::new(handler));
+        self
+    }
+
     /// Starts the pool with its trace recorder on (see [`Pool::start_trace`]).
     #[must_use]
     pub fn trace(mut self, on: bool) -> Builder {
@@ -122,7 +185,7 @@ impl Builder {
                 max: MAX_THREADS,
             });
         }
-        let (registry, workers) = Registry::new(threads, self.trace);
+        let (registry, workers) = Registry::new(threads, self.trace, self.hooks.clone());
         let mut pool = Pool {
             registry,
             handles: Vec::with_capacity(threads),
@@ -159,10 +222,14 @@ impl Pool {
         Builder::new()
     }
 
-    /// The global pool, built on first use with one worker per available
-    /// core. The free functions ([`join`](crate::join),
-    /// [`map_reduce`](crate::map_reduce), ...) use it when called outside
-    /// any pool.
+    /// The global pool, built on first use. The free functions
+    /// ([`join`](crate::join), [`map_reduce`](crate::map_reduce), parallel
+    /// iterators, ...) use it when called outside any pool.
+    ///
+    /// Its size is the environment variable `CVP_NUM_THREADS`
+    /// ([`NUM_THREADS_ENV`]) when that is a positive integer, else one
+    /// worker per available core. A value that is not a positive integer
+    /// is reported in one line on standard error and ignored.
     ///
     /// # Panics
     ///
@@ -170,11 +237,22 @@ impl Pool {
     pub fn global() -> &'static Pool {
         static GLOBAL: OnceLock<Pool> = OnceLock::new();
         GLOBAL.get_or_init(|| {
-            Builder::new()
-                .thread_name(|index| format!("cvp-decompose-global-{index}"))
+            let value = std::env::var(NUM_THREADS_ENV).ok();
+            let mut builder =
+                Builder::new().thread_name(|index| format!("cvp-decompose-global-{index}"));
+            match threads_from_env(value.as_deref()) {
+                Ok(Some(threads)) => builder = builder.num_threads(threads),
+                Ok(None) => {}
+                Err(err) => eprintln!("cvp-decompose: {err}; using one thread per core"),
+            }
+            builder
                 .build()
                 .unwrap_or_else(|err| panic!("cvp-decompose: cannot build the global pool: {err}"))
         })
+    }
+
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.registry
     }
 
     /// The number of worker threads.
@@ -204,6 +282,59 @@ impl Pool {
     {
         self.registry
             .in_worker(|worker| join_context(worker, a, |_migrated| b()))
+    }
+
+    /// Runs `op(index)` once on every worker of this pool (`index` is the
+    /// worker's) and returns the results in worker order. Each worker runs
+    /// its call as soon as it is between jobs; a worker that is waiting on
+    /// other work runs it meanwhile. A panic in any call reaches the caller
+    /// once every call has finished.
+    ///
+    /// ```
+    /// let pool = cvp_decompose::Pool::new(3)?;
+    /// let indices = pool.broadcast(|index| (index, cvp_decompose::current_thread_index()));
+    /// assert_eq!(indices, [(0, Some(0)), (1, Some(1)), (2, Some(2))]);
+    /// # Ok::<(), cvp_decompose::BuildError>(())
+    /// ```
+    pub fn broadcast<OP, R>(&self, op: OP) -> Vec<R>
+    where
+        OP: Fn(usize) -> R + Sync,
+        R: Send,
+    {
+        self.registry.in_worker(|worker| broadcast_on(worker, &op))
+    }
+
+    /// [`in_place_scope`](crate::in_place_scope) with this pool's workers
+    /// running the tasks: the body runs on the calling thread.
+    pub fn in_place_scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        in_place_scope_on(Arc::clone(&self.registry), op)
+    }
+
+    /// Runs `job` on the pool and returns a future of its result, so async
+    /// code hands CPU work to the pool without blocking its own thread.
+    ///
+    /// The future works on any executor (it needs no runtime: the worker
+    /// that finishes the job wakes the task that awaits it). A panic in
+    /// `job` is resumed where the future is polled. Dropping the future
+    /// does not cancel the job: it still runs to the end, its result is
+    /// dropped on the worker, and a panic then goes to the pool's panic
+    /// handler.
+    ///
+    /// ```
+    /// let pool = cvp_decompose::Pool::new(2)?;
+    /// let future = pool.spawn_future(|| (1..=20u64).product::<u64>());
+    /// assert_eq!(futures::executor::block_on(future), 2_432_902_008_176_640_000);
+    /// # Ok::<(), cvp_decompose::BuildError>(())
+    /// ```
+    pub fn spawn_future<F, R>(&self, job: F) -> PoolFuture<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        spawn_future_in(&self.registry, job)
     }
 
     /// [`scope`](crate::scope) on this pool.
@@ -247,14 +378,18 @@ impl Pool {
     }
 
     /// Queues `job` to run on the pool and returns at once. A panic in
-    /// `job` is reported by the panic hook and otherwise ignored. Dropping
-    /// the pool runs every queued job before the workers exit.
+    /// `job` goes to the pool's panic handler ([`Builder::panic_handler`]);
+    /// without one it is reported by the panic hook and otherwise ignored.
+    /// Dropping the pool runs every queued job before the workers exit.
     pub fn spawn<F>(&self, job: F)
     where
         F: FnOnce() + Send + 'static,
     {
+        let registry = Arc::clone(&self.registry);
         let task = move || {
-            let _ = unwind::halt_unwinding(job);
+            if let Err(payload) = unwind::halt_unwinding(job) {
+                registry.handle_panic(payload);
+            }
         };
         // SAFETY: `task` is 'static and runs exactly once: workers drain
         // every queue before they exit.
@@ -317,13 +452,38 @@ pub fn current_thread_index() -> Option<usize> {
     WorkerThread::with_current(|worker| worker.map(WorkerThread::index))
 }
 
-/// Calls `f` with the current worker's registry, or the global pool's.
-pub(crate) fn with_registry<R>(f: impl FnOnce(&Arc<Registry>) -> R) -> R {
-    let registry = WorkerThread::with_current(|worker| worker.map(|w| Arc::clone(w.registry())));
-    match registry {
-        Some(registry) => f(&registry),
-        None => f(&Pool::global().registry),
+/// The size of the global pool that the value of `CVP_NUM_THREADS` asks
+/// for: `None` when unset or empty, an error line when it is not a
+/// positive integer.
+pub(crate) fn threads_from_env(value: Option<&str>) -> Result<Option<usize>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    match value.parse::<usize>() {
+        Ok(threads) if threads > 0 => Ok(Some(threads)),
+        _ => Err(format!(
+            "{NUM_THREADS_ENV}={value:?} is not a positive integer"
+        )),
     }
+}
+
+/// Runs `op(index)` on every worker of the current pool (the global one
+/// outside any); see [`Pool::broadcast`].
+pub fn broadcast<OP, R>(op: OP) -> Vec<R>
+where
+    OP: Fn(usize) -> R + Sync,
+    R: Send,
+{
+    in_worker(|worker| broadcast_on(worker, &op))
+}
+
+/// Calls `f` with the current worker's registry, or the global pool's.
+#[inline]
+pub(crate) fn with_registry<R>(f: impl FnOnce(&Arc<Registry>) -> R) -> R {
+    WorkerThread::with_current(|worker| match worker {
+        Some(worker) => f(worker.registry()),
+        None => f(&Pool::global().registry),
+    })
 }
 
 /// Runs `op` on a worker: the current thread if it is one, else the global
@@ -353,4 +513,6 @@ const _: () = {
     send_sync::<Trace>();
     send_sync::<PoolStats>();
     send_sync::<BuildError>();
+    const fn send<T: Send>() {}
+    send::<PoolFuture<()>>();
 };

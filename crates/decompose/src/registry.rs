@@ -1,6 +1,7 @@
 //! The registry: what a pool's workers share (deques' stealing ends, the
 //! injector, the sleep state, stats, trace) and the worker's loop.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::ptr;
 use std::sync::Arc;
@@ -24,23 +25,44 @@ const SPIN_ROUNDS: u32 = 16;
 /// other half is about to be pushed finds it without a system call.
 const ROUNDS_UNTIL_SLEEP: u32 = 48;
 
+/// A handler called with a worker's index.
+pub(crate) type ThreadHandler = Arc<dyn Fn(usize) + Send + Sync>;
+/// A handler called with the payload of a panic nobody waits for.
+pub(crate) type PanicHandler = Arc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
+
+/// The pool's handlers (see `Builder`).
+#[derive(Default, Clone)]
+pub(crate) struct Hooks {
+    pub(crate) start: Option<ThreadHandler>,
+    pub(crate) exit: Option<ThreadHandler>,
+    pub(crate) panic: Option<PanicHandler>,
+}
+
 /// What the workers of one pool share.
 pub(crate) struct Registry {
     injector: Injector<JobRef>,
+    /// Per worker: jobs only that worker may run (`broadcast`).
+    inboxes: Box<[Injector<JobRef>]>,
     stealers: Box<[Stealer<JobRef>]>,
     sleep: Sleep,
     /// Per worker: set when the pool shuts down.
     terminate: Box<[CachePadded<CoreLatch>]>,
     counters: Box<[CachePadded<WorkerCounters>]>,
     trace: TraceRecorder,
+    hooks: Hooks,
 }
 
 impl Registry {
     /// A registry for `threads` workers and the local deques they will own.
-    pub(crate) fn new(threads: usize, trace: bool) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
+    pub(crate) fn new(
+        threads: usize,
+        trace: bool,
+        hooks: Hooks,
+    ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
         let workers: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let registry = Registry {
             injector: Injector::new(),
+            inboxes: (0..threads).map(|_| Injector::new()).collect(),
             stealers: workers.iter().map(Worker::stealer).collect(),
             sleep: Sleep::new(threads),
             terminate: (0..threads)
@@ -48,6 +70,7 @@ impl Registry {
                 .collect(),
             counters: (0..threads).map(|_| CachePadded::default()).collect(),
             trace: TraceRecorder::new(threads),
+            hooks,
         };
         if trace {
             registry.trace.start();
@@ -69,6 +92,27 @@ impl Registry {
 
     pub(crate) fn trace(&self) -> &TraceRecorder {
         &self.trace
+    }
+
+    /// Hands the panic of a job nobody waits for to the panic handler; the
+    /// payload is dropped when there is none (the panic hook has already
+    /// reported it). A panicking handler aborts: there is nowhere left to
+    /// send its panic.
+    pub(crate) fn handle_panic(&self, payload: Box<dyn Any + Send>) {
+        if let Some(handler) = &self.hooks.panic {
+            let abort = unwind::AbortIfPanic;
+            handler(payload);
+            std::mem::forget(abort);
+        }
+    }
+
+    /// Pushes a job that only worker `index` may run, and makes sure it
+    /// will: a sleeping worker is woken; one about to sleep holds its sleep
+    /// mutex from its last check of its inbox to its wait, so the wake-up
+    /// cannot fall in between.
+    pub(crate) fn inject_to(&self, index: usize, job: JobRef) {
+        self.inboxes[index].push(job);
+        self.sleep.wake_specific(index);
     }
 
     fn id(&self) -> *const Registry {
@@ -234,10 +278,11 @@ impl WorkerThread {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// Local deque, then another worker's (starting at a random victim), then
-    /// the injector.
+    /// Local deque, then our inbox, then another worker's deque (starting at
+    /// a random victim), then the injector.
     fn find_work(&self) -> Option<JobRef> {
         self.take_local_job()
+            .or_else(|| self.take_inbox_job())
             .or_else(|| self.steal())
             .or_else(|| self.steal_injected())
     }
@@ -266,6 +311,17 @@ impl WorkerThread {
             }
             if !retry {
                 return None;
+            }
+        }
+    }
+
+    fn take_inbox_job(&self) -> Option<JobRef> {
+        let inbox = &self.registry.inboxes[self.index];
+        loop {
+            match inbox.steal() {
+                Steal::Success(job) => return Some(job),
+                Steal::Empty => return None,
+                Steal::Retry => {}
             }
         }
     }
@@ -311,7 +367,9 @@ impl WorkerThread {
                 rounds += 1;
             } else {
                 self.counters().add_sleep();
-                sleep.sleep(self.index, latch, || self.registry.has_work());
+                sleep.sleep(self.index, latch, || {
+                    self.registry.has_work() || !self.registry.inboxes[self.index].is_empty()
+                });
                 rounds = 0;
             }
         }
@@ -330,6 +388,7 @@ pub(crate) fn main_loop(worker: Worker<JobRef>, registry: Arc<Registry>, index: 
         rng: Cell::new(seed),
     };
     WORKER_THREAD.with(|cell| cell.set(&this));
+    run_handler(&this.registry, this.registry.hooks.start.as_ref(), index);
     let abort = unwind::AbortIfPanic;
     let terminate = &this.registry.terminate[index];
     this.wait_until(terminate);
@@ -339,7 +398,17 @@ pub(crate) fn main_loop(worker: Worker<JobRef>, registry: Arc<Registry>, index: 
         this.execute(job);
     }
     std::mem::forget(abort);
+    run_handler(&this.registry, this.registry.hooks.exit.as_ref(), index);
     WORKER_THREAD.with(|cell| cell.set(ptr::null()));
+}
+
+/// Runs a start or exit handler; its panic goes to the panic handler.
+fn run_handler(registry: &Registry, handler: Option<&ThreadHandler>, index: usize) {
+    if let Some(handler) = handler {
+        if let Err(payload) = unwind::halt_unwinding(|| handler(index)) {
+            registry.handle_panic(payload);
+        }
+    }
 }
 
 /// Asserts at compile time that a pool's shared parts cross threads.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::job::HeapJob;
-use crate::latch::CoreLatch;
+use crate::latch::{CoreLatch, Latch, LockLatch};
 use crate::pool::in_worker;
 use crate::registry::{Registry, WorkerThread};
 use crate::unwind;
@@ -26,10 +26,13 @@ use crate::unwind;
 /// (Release), which the owner observes with Acquire before it returns.
 pub struct Scope<'scope> {
     registry: Arc<Registry>,
-    /// The worker that runs the body and waits on `done`.
-    owner: usize,
+    /// The worker that runs the body and waits on `done`, or `None` for an
+    /// in-place scope on a thread outside the pool, which blocks on
+    /// `blocking` instead.
+    owner: Option<usize>,
     pending: AtomicUsize,
     done: CoreLatch,
+    blocking: LockLatch,
     /// The first panic of the body or a task, boxed once more to fit a thin
     /// pointer.
     panic: AtomicPtr<Box<dyn Any + Send + 'static>>,
@@ -79,33 +82,60 @@ pub(crate) fn scope_on<'scope, OP, R>(worker: &WorkerThread, op: OP) -> R
 where
     OP: FnOnce(&Scope<'scope>) -> R,
 {
-    let scope = Scope {
-        registry: Arc::clone(worker.registry()),
-        owner: worker.index(),
-        pending: AtomicUsize::new(1),
-        done: CoreLatch::new(),
-        panic: AtomicPtr::new(ptr::null_mut()),
-        marker: PhantomData,
-    };
-    let result = unwind::halt_unwinding(|| op(&scope));
-    let result = match result {
-        Ok(value) => Some(value),
-        Err(payload) => {
-            scope.store_panic(payload);
-            None
-        }
-    };
-    // SAFETY: `scope` is live; this is the body's own count.
-    unsafe { Scope::task_done(&scope) };
+    let scope = Scope::new(Arc::clone(worker.registry()), Some(worker.index()));
+    let result = scope.run_body(op);
     worker.wait_until(&scope.done);
-    let panic = scope.panic.swap(ptr::null_mut(), Ordering::Acquire);
-    if !panic.is_null() {
-        // SAFETY: the pointer came from `Box::into_raw` in `store_panic` and
-        // was swapped out, so we own it.
-        let payload = unsafe { Box::from_raw(panic) };
-        unwind::resume_unwinding(*payload);
+    scope.finish(result)
+}
+
+/// Creates a scope whose body runs on the calling thread, even outside any
+/// pool; its tasks run on the current pool (the global one outside any).
+///
+/// A [`scope`] called from outside a pool moves its body onto a worker;
+/// this one does not, so the body may use what is not `Send` (a
+/// thread-local, an `Rc`), and the caller blocks only once the body is done
+/// and tasks are still running.
+///
+/// ```
+/// let local = std::rc::Rc::new(5); // not Send: fine in the body
+/// let mut out = [0; 3];
+/// cvp_decompose::in_place_scope(|s| {
+///     for (i, slot) in out.iter_mut().enumerate() {
+///         s.spawn(move |_| *slot = i * 2);
+///     }
+///     assert_eq!(*local, 5);
+/// });
+/// assert_eq!(out, [0, 2, 4]);
+/// ```
+pub fn in_place_scope<'scope, OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R,
+{
+    let worker = WorkerThread::current();
+    // SAFETY: a non-null pointer is the current thread's live worker.
+    match unsafe { worker.as_ref() } {
+        Some(worker) => scope_on(worker, op),
+        None => in_place_scope_on(Arc::clone(crate::Pool::global().registry()), op),
     }
-    result.expect("a scope body that panicked stored its panic")
+}
+
+/// `in_place_scope` on `registry`, from the current thread.
+pub(crate) fn in_place_scope_on<'scope, OP, R>(registry: Arc<Registry>, op: OP) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R,
+{
+    let worker = WorkerThread::current();
+    // SAFETY: a non-null pointer is the current thread's live worker.
+    match unsafe { worker.as_ref() } {
+        Some(worker) if Arc::ptr_eq(worker.registry(), &registry) => scope_on(worker, op),
+        // A worker of another pool, or no worker at all: block.
+        _ => {
+            let scope = Scope::new(registry, None);
+            let result = scope.run_body(op);
+            scope.blocking.wait();
+            scope.finish(result)
+        }
+    }
 }
 
 /// A `*const Scope` that may cross threads: the scope is `Sync` and outlives
@@ -125,6 +155,47 @@ impl<'scope> ScopePtr<'scope> {
 }
 
 impl<'scope> Scope<'scope> {
+    fn new(registry: Arc<Registry>, owner: Option<usize>) -> Self {
+        Scope {
+            registry,
+            owner,
+            pending: AtomicUsize::new(1),
+            done: CoreLatch::new(),
+            blocking: LockLatch::new(),
+            panic: AtomicPtr::new(ptr::null_mut()),
+            marker: PhantomData,
+        }
+    }
+
+    /// Runs the body, keeping its panic for `finish`, and counts it done.
+    fn run_body<OP, R>(&self, op: OP) -> Option<R>
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        let result = match unwind::halt_unwinding(|| op(self)) {
+            Ok(value) => Some(value),
+            Err(payload) => {
+                self.store_panic(payload);
+                None
+            }
+        };
+        // SAFETY: `self` is live; this is the body's own count.
+        unsafe { Scope::task_done(self) };
+        result
+    }
+
+    /// After every task finished: the first panic, or the body's result.
+    fn finish<R>(&self, result: Option<R>) -> R {
+        let panic = self.panic.swap(ptr::null_mut(), Ordering::Acquire);
+        if !panic.is_null() {
+            // SAFETY: the pointer came from `Box::into_raw` in `store_panic`
+            // and was swapped out, so we own it.
+            let payload = unsafe { Box::from_raw(panic) };
+            unwind::resume_unwinding(*payload);
+        }
+        result.expect("a scope body that panicked stored its panic")
+    }
+
     /// Spawns `body` to run on the pool within this scope.
     ///
     /// The task receives the scope, so it can spawn more tasks. It may run
@@ -190,11 +261,18 @@ impl<'scope> Scope<'scope> {
         }
         // SAFETY: live until the latch is set below; copy what we need first.
         let (registry, owner) = unsafe { (Arc::as_ptr(&(*this).registry), (*this).owner) };
-        // SAFETY: live until this swap.
-        if unsafe { CoreLatch::set(&raw const (*this).done) } {
-            // SAFETY: the caller is a worker of this pool, whose own `Arc`
-            // keeps the registry alive.
-            unsafe { (*registry).sleep().wake_specific(owner) };
+        match owner {
+            Some(owner) => {
+                // SAFETY: live until this swap.
+                if unsafe { CoreLatch::set(&raw const (*this).done) } {
+                    // SAFETY: the caller is a worker of this pool, whose own
+                    // `Arc` keeps the registry alive.
+                    unsafe { (*registry).sleep().wake_specific(owner) };
+                }
+            }
+            // SAFETY: live when the call starts; the blocked owner cannot
+            // return before `set` releases the latch's mutex.
+            None => unsafe { LockLatch::set(&raw const (*this).blocking) },
         }
     }
 }

@@ -131,6 +131,15 @@ impl Strategy {
         }
     }
 
+    /// The length of the next `Dynamic` or `Guided` chunk when `remaining`
+    /// indices are left (the same sizes as [`Strategy::grab`] hands out).
+    pub(crate) fn chunk_len(&self, remaining: usize, threads: usize) -> usize {
+        match *self {
+            Strategy::Guided { .. } => guided_chunk(remaining, threads, self.grain()),
+            _ => self.grain().min(remaining),
+        }
+    }
+
     /// The next chunk of `0..len` from the shared counter `next`, for
     /// `Dynamic` and `Guided`; `None` once the range is exhausted.
     pub(crate) fn grab(
