@@ -3,14 +3,20 @@
 //! ```text
 //! cvp list
 //! cvp run WORKLOAD [--model M] [--size N | --preset P] [--threads T] [--runs K] [--json]
+//!         [--trace[=FILE]]
 //! cvp compare [--workloads a,b] [--models x,y] [--threads 1,2] [--preset quick|default]
 //!             [--runs K] [--cell-timeout S] [--out DIR] [--json]
 //! cvp render [DIR]
 //! ```
 //!
 //! Exit status: 0 when every cell gave the reference answer, 1 when a cell
-//! was WRONG, failed or timed out, 2 on bad input, 130 after Ctrl-C (what
-//! was measured is written first).
+//! was WRONG, failed or timed out, 2 on bad input (an unknown name, a size
+//! out of range, a thread count of 0 or above [`max_threads`], a report of
+//! another schema), 130 after Ctrl-C (what was measured is written first).
+//!
+//! `cvp compare` writes into `--out` (default `target/cvp`, ignored by
+//! git); the reference results under `results/` are refreshed by `cargo
+//! xtask reference`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -24,8 +30,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use cvp_compare::{
-    available_cores, find_model, models, run_cell, CellSpec, EchoServer, Isolation, Plan, Progress,
-    Runs, Status,
+    available_cores, find_model, max_threads, models, run_cell, CellSpec, EchoServer, Isolation,
+    Plan, Progress, Runs, Status,
 };
 use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
@@ -58,7 +64,7 @@ enum Command {
     /// measuring; the timelines and traces already in the folder are kept.
     Render {
         /// The folder holding report.json.
-        #[arg(default_value = "results")]
+        #[arg(default_value = DEFAULT_OUT)]
         dir: PathBuf,
     },
 }
@@ -76,7 +82,8 @@ struct RunArgs {
     /// A size preset: test, quick or default.
     #[arg(long)]
     preset: Option<String>,
-    /// Threads (default: the available cores).
+    /// Threads (default: the available cores; at most 64 per core, at least
+    /// 1024 allowed). A model that does not use threads runs on one.
     #[arg(long, value_parser = positive)]
     threads: Option<usize>,
     /// Measured runs (default: 3, more for short cells, fewer for long ones).
@@ -88,9 +95,13 @@ struct RunArgs {
     /// Print the cell as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Record a trace of what ran where in one extra, untimed run.
-    #[arg(long)]
-    trace: bool,
+    /// Record a trace of what ran where in one extra, untimed run: with
+    /// `--json` it is in the cell; without, it is written as a Chrome trace
+    /// to FILE (default: cvp-trace-WORKLOAD-MODEL-THREADS.json in the
+    /// system's temp folder), for <https://ui.perfetto.dev>.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "")]
+    trace: Option<PathBuf>,
     /// Use this echo server instead of starting one (set by `cvp compare`).
     #[arg(long, hide = true)]
     server: Option<SocketAddr>,
@@ -119,8 +130,9 @@ struct CompareArgs {
     /// Seconds one cell may take before it is killed and reported as timed out.
     #[arg(long, default_value = "60", value_parser = seconds)]
     cell_timeout: Duration,
-    /// Where to write report.json and report.md.
-    #[arg(long, default_value = "results")]
+    /// Where to write report.json, report.md, the charts and the page
+    /// (default: target/cvp, which git ignores).
+    #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Print the report as JSON on stdout.
     #[arg(long)]
@@ -128,6 +140,21 @@ struct CompareArgs {
     /// Run cells on threads of this process instead of child processes.
     #[arg(long, hide = true)]
     in_process: bool,
+}
+
+/// Where `cvp compare` writes by default: under cargo's target folder,
+/// which git ignores, so running the comparison never dirties a checkout.
+const DEFAULT_OUT: &str = "target/cvp";
+
+/// A thread count within `1..=`[`max_threads`].
+fn threads_ok(t: usize) -> Result<usize, Failure> {
+    if t > max_threads() {
+        return Err(usage(cvp_compare::Error::TooManyThreads {
+            threads: t,
+            max: max_threads(),
+        }));
+    }
+    Ok(t)
 }
 
 fn positive(s: &str) -> Result<usize, String> {
@@ -279,14 +306,19 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, Some(p)) => w.size(preset(p)?),
         (None, None) => w.size(Preset::Default),
     };
-    let threads = args.threads.unwrap_or_else(available_cores);
+    // A model that does not use threads runs on one, as in `cvp compare`.
+    let threads = if model.threaded {
+        threads_ok(args.threads.unwrap_or_else(available_cores))?
+    } else {
+        1
+    };
     let mut spec = CellSpec::new(w, model, threads, size);
     spec.runs = match args.min_runs.and_then(NonZeroUsize::new) {
         Some(n) => Runs::AtLeast(n),
         None => runs(args.runs),
     };
     spec.reference = args.expect;
-    spec.trace = args.trace;
+    spec.trace = args.trace.is_some();
     // A standalone run of a workload that needs the echo server starts its
     // own; `cvp compare` passes the address of the one it runs.
     let _server = match (
@@ -308,18 +340,56 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, false) => None,
     };
     let cell = run_cell(&spec);
+    // `--trace=FILE`, or `--trace` without `--json`: a Chrome trace file.
+    let trace_file = match &args.trace {
+        Some(f) if !f.as_os_str().is_empty() => Some(f.clone()),
+        Some(_) if !args.json => Some(std::env::temp_dir().join(format!(
+            "cvp-trace-{}-{}-{}.json",
+            cell.workload, cell.model, cell.threads
+        ))),
+        _ => None,
+    };
     if args.json {
         println!("{}", serde_json::to_string(&cell)?);
     } else {
         print_cell(&cell);
     }
+    if let (Some(file), Some(trace)) = (&trace_file, &cell.trace) {
+        let title = format!("{} on {} ×{}", cell.workload, cell.model, cell.threads);
+        std::fs::write(
+            file,
+            cvp_report::visual::chrome_trace(&title, 0, trace),
+        )
+        .with_context(|| format!("writing the trace to {}", file.display()))?;
+        let line = format!(
+            "trace: {} spans on {} OS thread{}, written to {} (open it in https://ui.perfetto.dev)",
+            trace.spans.len(),
+            trace.lanes,
+            if trace.lanes == 1 { "" } else { "s" },
+            file.display()
+        );
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("  {line}");
+        }
+    }
     Ok(exit_for(std::slice::from_ref(&cell)))
+}
+
+/// `1 core`, `2 cores`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_cell(c: &Cell) {
     println!(
-        "{} on {} ({} threads, {} cores), size {}",
-        c.workload, c.model, c.threads, c.cores, c.size
+        "{} on {} ({}, {}), size {}",
+        c.workload,
+        c.model,
+        count(c.threads, "thread", "threads"),
+        count(c.cores, "core", "cores"),
+        c.size
     );
     println!("  status    {}", c.status.label());
     if let Some(r) = &c.reason {
@@ -338,7 +408,19 @@ fn print_cell(c: &Cell) {
             c.runs.len()
         );
         println!("  cpu       {}", render::duration(c.cpu_ns));
-        println!("  peak rss  {} KiB", c.peak_rss_kib);
+        println!("  peak rss  {}", render::kib(c.peak_rss_kib));
+        if !c.runs.is_empty() {
+            let sw = |f: fn(&cvp_report::Run) -> u64| {
+                let mut v: Vec<u64> = c.runs.iter().map(f).collect();
+                v.sort_unstable();
+                v[v.len() / 2]
+            };
+            println!(
+                "  switches  {} voluntary, {} involuntary (median run)",
+                sw(|r| r.voluntary_switches),
+                sw(|r| r.involuntary_switches)
+            );
+        }
         if let Some(cc) = c.concurrency {
             println!("  concurrency {cc:.1} tasks in flight");
         }
@@ -399,6 +481,9 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
             .collect::<Result<_, _>>()?;
     }
     if !args.threads.is_empty() {
+        for &t in &args.threads {
+            threads_ok(t)?;
+        }
         plan.threads = args.threads.clone();
     }
     plan.runs = runs(args.runs);
@@ -472,10 +557,12 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
 
 fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
     let path = dir.join("report.json");
-    let report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
+    let mut report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
+    // Verdicts are judged again with this build's rules, from the cells
+    // and the machine as measured; report.json is rewritten with them.
+    report.verdicts = cvp_report::verdicts(&report.cells, report.machine.bandwidth.as_ref());
     check_out(dir)?;
-    std::fs::write(dir.join("report.md"), render::markdown(&report))
-        .with_context(|| format!("writing {}", dir.display()))?;
+    write_report(dir, &report)?;
     let files = cvp_report::visual::rewrite(dir, &report)?;
     println!(
         "rendered {} and {} charts from {}",

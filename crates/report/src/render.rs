@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::verdict::times;
-use crate::{Cell, Report, Status, Verdict};
+use crate::{Cell, Judgement, Report, Status, Verdict};
 
 /// A duration in nanoseconds, in the unit that reads best.
 pub fn duration(ns: u64) -> String {
@@ -19,25 +19,70 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
-const HEADERS: [&str; 9] = [
+const HEADERS: [&str; 11] = [
     "model",
     "threads",
     "cores",
     "wall",
     "speedup",
-    "efficiency",
+    "eff/conc",
     "CPU",
+    "ctx sw",
+    "peak RSS",
     "verified",
     "notes",
 ];
 
-fn row(c: &Cell) -> [String; 9] {
-    let ran = matches!(c.status, Status::Ok | Status::Wrong);
-    let or_dash = |ok: bool, s: String| if ok { s } else { "-".into() };
-    let mut notes = Vec::new();
-    if let Some(cc) = c.concurrency.filter(|_| ran) {
-        notes.push(format!("concurrency {cc:.1}"));
+/// Columns aligned left (names and words); the others are numbers.
+const LEFT: [usize; 3] = [0, 9, 10];
+
+/// The median of `xs`, 0 for none.
+fn median(mut xs: Vec<u64>) -> u64 {
+    if xs.is_empty() {
+        return 0;
     }
+    xs.sort_unstable();
+    xs[xs.len() / 2]
+}
+
+/// A memory size in KiB, in the unit that reads best.
+pub fn kib(k: u64) -> String {
+    let k = k as f64;
+    if k < 1024.0 {
+        format!("{k:.0} KiB")
+    } else if k < 1024.0 * 1024.0 {
+        format!("{:.1} MiB", k / 1024.0)
+    } else {
+        format!("{:.2} GiB", k / 1024.0 / 1024.0)
+    }
+}
+
+/// Context switches of a cell: the median run's voluntary (a thread
+/// blocked) + involuntary (a thread was preempted), e.g. `120+3`.
+fn switches(c: &Cell) -> Option<String> {
+    if c.runs.is_empty() {
+        return None;
+    }
+    let v = median(c.runs.iter().map(|r| r.voluntary_switches).collect());
+    let i = median(c.runs.iter().map(|r| r.involuntary_switches).collect());
+    Some(format!("{v}+{i}"))
+}
+
+/// The efficiency column: speedup per core for the classes that compute
+/// (cpu, memory), where it means something; achieved concurrency (tasks in
+/// flight, `×101.9`) for the others, where a speedup per core does not.
+fn eff_or_concurrency(c: &Cell) -> Option<String> {
+    if c.class.computes() {
+        c.efficiency.map(|e| format!("{e:.2}"))
+    } else {
+        c.concurrency.map(|cc| format!("×{cc:.1}"))
+    }
+}
+
+fn row(c: &Cell) -> [String; 11] {
+    let ran = matches!(c.status, Status::Ok | Status::Wrong);
+    let or_dash = |s: Option<String>| s.filter(|_| ran).unwrap_or_else(|| "-".into());
+    let mut notes = Vec::new();
     if let Some(l) = c.lateness.filter(|_| ran) {
         notes.push(format!(
             "late p50 {} p99 {}",
@@ -52,13 +97,12 @@ fn row(c: &Cell) -> [String; 9] {
         c.model.clone(),
         c.threads.to_string(),
         c.cores.to_string(),
-        or_dash(ran, duration(c.wall_ns)),
-        or_dash(ran && c.speedup.is_some(), times(c.speedup.unwrap_or(0.0))),
-        or_dash(
-            ran && c.efficiency.is_some(),
-            format!("{:.2}", c.efficiency.unwrap_or(0.0)),
-        ),
-        or_dash(ran, duration(c.cpu_ns)),
+        or_dash(Some(duration(c.wall_ns))),
+        or_dash(c.speedup.map(times)),
+        or_dash(eff_or_concurrency(c)),
+        or_dash(Some(duration(c.cpu_ns))),
+        or_dash(switches(c)),
+        or_dash((c.peak_rss_kib > 0).then(|| kib(c.peak_rss_kib))),
         c.status.label().into(),
         notes.join("; "),
     ]
@@ -83,10 +127,11 @@ fn heading(cells: &[&Cell]) -> String {
 }
 
 fn mark(v: &Verdict) -> &'static str {
-    match v.holds {
-        Some(true) => "✓",
-        Some(false) => "✗",
-        None => "?",
+    match v.judgement {
+        Judgement::Holds => "✓",
+        Judgement::DoesNotHold => "✗",
+        Judgement::TooNoisy => "≈",
+        Judgement::NotJudged => "?",
     }
 }
 
@@ -131,10 +176,26 @@ fn header(report: &Report) -> Vec<String> {
                 ""
             }
         ),
-        "speedup: sequential's median wall over the model's; verdicts (✓ holds, ✗ does not) \
-         compare fastest runs"
+        "speedup: sequential's median wall over the model's; eff/conc: speedup per core \
+         (cpu, memory) or tasks in flight (×N: io, mixed, probe); ctx sw: voluntary+involuntary \
+         context switches of the median run; peak RSS of the cell's process"
+            .to_owned(),
+        "verdicts: ratio of medians (lowest–highest over every run of both cells); \
+         ✓ holds, ✗ does not hold, ≈ too noisy to tell (the runs disagree), ? not judged"
             .to_owned(),
     ];
+    if let Some(bw) = &m.bandwidth {
+        let each: Vec<String> = bw
+            .triad
+            .iter()
+            .map(|t| format!("{:.1} GB/s on {}", t.bytes_per_s / 1e9, t.threads))
+            .collect();
+        lines.push(format!(
+            "memory bandwidth (STREAM triad, 3 x {}): {}",
+            kib(bw.array_bytes / 1024),
+            each.join(", ")
+        ));
+    }
     if let Some(load) = m.load_average.filter(|&l| l > m.cores as f64) {
         lines.push(format!(
             "warning: load average {load:.1} on {} cores: other processes competed for the CPUs, \
@@ -154,20 +215,21 @@ pub fn text(report: &Report) -> String {
     for w in workloads(report) {
         let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
         let _ = writeln!(out, "\n{}", heading(&cells));
-        let rows: Vec<[String; 9]> = cells.iter().map(|c| row(c)).collect();
+        let rows: Vec<[String; 11]> = cells.iter().map(|c| row(c)).collect();
         let mut widths = HEADERS.map(|h| h.chars().count());
         for r in &rows {
             for (w, cell) in widths.iter_mut().zip(r) {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        let line = |r: [&str; 9]| {
+        let line = |r: [&str; 11]| {
             let mut s = String::from(" ");
             for (i, (cell, w)) in r.iter().zip(widths).enumerate() {
                 let pad = w - cell.chars().count();
-                match i {
-                    0 | 7 | 8 => s += &format!(" {cell}{}", " ".repeat(pad)),
-                    _ => s += &format!(" {}{cell}", " ".repeat(pad)),
+                if LEFT.contains(&i) {
+                    s += &format!(" {cell}{}", " ".repeat(pad));
+                } else {
+                    s += &format!(" {}{cell}", " ".repeat(pad));
                 }
             }
             s.trim_end().to_owned()
@@ -213,7 +275,10 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
         let _ = writeln!(out, "\n## {}\n", heading(&cells));
         let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
-        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|---|---|");
+        let align: Vec<&str> = (0..HEADERS.len())
+            .map(|i| if LEFT.contains(&i) { "---" } else { "--:" })
+            .collect();
+        let _ = writeln!(out, "|{}|", align.join("|"));
         for c in &cells {
             let r = row(c).map(|s| s.replace('|', "\\|"));
             let _ = writeln!(out, "| {} |", r.join(" | "));

@@ -416,6 +416,10 @@ mod test {
             claim: "io-concurrency-wins".into(),
             workload: None,
             holds: Some(true),
+            judgement: crate::Judgement::Holds,
+            ratio: None,
+            interval: None,
+            threshold: None,
             text: "x".into(),
             cells: vec!["latency-fanout/interleave/1".into(), "echo/tokio/1".into()],
         };

@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 pub use amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
 pub use benches::{bench_table, is_engine};
+pub use chrome_trace::chrome_trace;
 pub use timeline::Timeline;
 
 use crate::Error;
