@@ -162,23 +162,35 @@ fn scaling_table(out: &mut String, models: &[Scaling]) {
     for m in models {
         match &m.fit {
             Some(f) => {
+                let at = |p: usize| {
+                    let (lo, hi) = f.predict_band(p);
+                    format!("{} ({}–{})", fmt_ratio(f.predict(p)), fmt_ratio(lo), fmt_ratio(hi))
+                };
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td>{:.3}</td><td>±{:.2} ({} point{})</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{:.3} ({:.3}–{:.3})</td><td>rms ±{:.2} over {} points</td><td>{}</td><td>{}</td></tr>",
                     esc(&m.model),
                     f.serial_fraction,
+                    f.band[0],
+                    f.band[1],
                     f.rms_error,
                     f.points,
-                    if f.points == 1 { "" } else { "s" },
-                    fmt_ratio(f.at_16),
-                    fmt_ratio(f.at_64),
+                    at(16),
+                    at(64),
                 );
             }
             None => {
+                let measured: Vec<String> = m
+                    .points
+                    .iter()
+                    .map(|(p, s)| format!("{} on {p}", fmt_ratio(*s)))
+                    .collect();
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td colspan=\"4\">no fit: needs a correct cell at more than one core</td></tr>",
-                    esc(&m.model)
+                    "<tr><td>{}</td><td colspan=\"4\">measured {}; no fit: {}</td></tr>",
+                    esc(&m.model),
+                    esc(&measured.join(", ")),
+                    esc(m.no_fit.as_deref().unwrap_or("no correct cell"))
                 );
             }
         }
