@@ -50,13 +50,13 @@ mod timeline;
 mod trace;
 mod usage;
 
-pub use bandwidth::{default_array_bytes, measure_bandwidth, MAX_ARRAY_BYTES, MIN_ARRAY_BYTES, PASSES};
+pub use bandwidth::{
+    default_array_bytes, measure_bandwidth, MAX_ARRAY_BYTES, MIN_ARRAY_BYTES, PASSES,
+};
 pub use cvp_report::Status;
 pub use error::Error;
 pub use machine::detect as detect_machine;
-pub use measure::{
-    run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED,
-};
+pub use measure::{run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED};
 pub use models::{find_model, models, ModelInfo, Role};
 pub use plan::{
     available_cores, child_args, max_threads, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT,

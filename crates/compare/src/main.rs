@@ -99,9 +99,8 @@ struct RunArgs {
     /// `--json` it is in the cell; without, it is written as a Chrome trace
     /// to FILE (default: cvp-trace-WORKLOAD-MODEL-THREADS.json in the
     /// system's temp folder), for <https://ui.perfetto.dev>.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true,
-          default_missing_value = "")]
-    trace: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
+    trace: Option<Option<PathBuf>>,
     /// Use this echo server instead of starting one (set by `cvp compare`).
     #[arg(long, hide = true)]
     server: Option<SocketAddr>,
@@ -140,6 +139,11 @@ struct CompareArgs {
     /// Run cells on threads of this process instead of child processes.
     #[arg(long, hide = true)]
     in_process: bool,
+    /// MiB of each array of the memory-bandwidth triad (default: 4 times
+    /// the last-level cache, within 32 to 128 MiB; 0: do not measure).
+    /// For tests, whose debug builds cannot measure bandwidth anyway.
+    #[arg(long, hide = true)]
+    triad_mib: Option<usize>,
 }
 
 /// Where `cvp compare` writes by default: under cargo's target folder,
@@ -342,8 +346,8 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let cell = run_cell(&spec);
     // `--trace=FILE`, or `--trace` without `--json`: a Chrome trace file.
     let trace_file = match &args.trace {
-        Some(f) if !f.as_os_str().is_empty() => Some(f.clone()),
-        Some(_) if !args.json => Some(std::env::temp_dir().join(format!(
+        Some(Some(f)) => Some(f.clone()),
+        Some(None) if !args.json => Some(std::env::temp_dir().join(format!(
             "cvp-trace-{}-{}-{}.json",
             cell.workload, cell.model, cell.threads
         ))),
@@ -356,11 +360,8 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     }
     if let (Some(file), Some(trace)) = (&trace_file, &cell.trace) {
         let title = format!("{} on {} ×{}", cell.workload, cell.model, cell.threads);
-        std::fs::write(
-            file,
-            cvp_report::visual::chrome_trace(&title, 0, trace),
-        )
-        .with_context(|| format!("writing the trace to {}", file.display()))?;
+        std::fs::write(file, cvp_report::visual::chrome_trace(&title, 0, trace))
+            .with_context(|| format!("writing the trace to {}", file.display()))?;
         let line = format!(
             "trace: {} spans on {} OS thread{}, written to {} (open it in https://ui.perfetto.dev)",
             trace.spans.len(),
@@ -488,6 +489,9 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     }
     plan.runs = runs(args.runs);
     plan.cell_timeout = args.cell_timeout;
+    if let Some(mib) = args.triad_mib {
+        plan.bandwidth = (mib > 0).then(|| mib << 20);
+    }
     plan.isolation = if args.in_process {
         Isolation::Thread
     } else {

@@ -287,10 +287,7 @@ pub(crate) fn fill_speedups(cells: &mut [Cell]) {
         {
             let speedup = *base as f64 / c.wall_ns as f64;
             c.speedup = Some(speedup);
-            c.efficiency = c
-                .class
-                .computes()
-                .then(|| speedup / c.cores.max(1) as f64);
+            c.efficiency = c.class.computes().then(|| speedup / c.cores.max(1) as f64);
         }
     }
 }

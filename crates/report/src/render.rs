@@ -20,17 +20,8 @@ pub fn duration(ns: u64) -> String {
 }
 
 const HEADERS: [&str; 11] = [
-    "model",
-    "threads",
-    "cores",
-    "wall",
-    "speedup",
-    "eff/conc",
-    "CPU",
-    "ctx sw",
-    "peak RSS",
-    "verified",
-    "notes",
+    "model", "threads", "cores", "wall", "speedup", "eff/conc", "CPU", "ctx sw", "peak RSS",
+    "verified", "notes",
 ];
 
 /// Columns aligned left (names and words); the others are numbers.

@@ -104,7 +104,12 @@ impl Ratio {
 
     /// `1.26x (1.10–1.41)`.
     fn show(self) -> String {
-        format!("{} ({}–{})", times(self.mid), times(self.lo), times(self.hi))
+        format!(
+            "{} ({}–{})",
+            times(self.mid),
+            times(self.lo),
+            times(self.hi)
+        )
     }
 }
 
@@ -397,7 +402,10 @@ fn io_winner(cx: &Ctx<'_>) -> Verdict {
     let mut cells = vec![win.label()];
     // Against the best model without concurrency, or the baseline itself.
     let (rival, rival_name) = match best(&plain) {
-        Some(p) => (p, format!("parallelism alone ({} on {})", p.model, cores(p))),
+        Some(p) => (
+            p,
+            format!("parallelism alone ({} on {})", p.model, cores(p)),
+        ),
         None => (cx.base.expect("checked"), "sequential".to_owned()),
     };
     let r = Ratio::walls(rival, win);
@@ -652,7 +660,11 @@ fn mixed(cx: &Ctx<'_>) -> Verdict {
         .filter(|c| !(c.concurrent && c.parallel))
         .collect();
     let Some(b) = best(&both) else {
-        return missing(CLAIM, w, "no model both concurrent and parallel ran correctly");
+        return missing(
+            CLAIM,
+            w,
+            "no model both concurrent and parallel ran correctly",
+        );
     };
     let mut text = format!(
         "{w}: {} (concurrent and parallel) {} over sequential on {}",
@@ -672,11 +684,7 @@ fn mixed(cx: &Ctx<'_>) -> Verdict {
         .filter(|c| !c.concurrent && c.parallel)
         .collect();
     if let Some(c) = best(&conc) {
-        text += &format!(
-            "; concurrency alone ({}) {}",
-            c.model,
-            times(speedup(c))
-        );
+        text += &format!("; concurrency alone ({}) {}", c.model, times(speedup(c)));
         cells.push(c.label());
     }
     if let Some(p) = best(&par) {

@@ -6,7 +6,13 @@ use crate::{Bandwidth, LatenessStats, Run, Triad};
 fn cell(workload: &str, class: Class, model: &str, threads: usize, walls_ms: &[f64]) -> Cell {
     let (role, concurrent, parallel, preemptive, anchor) = match model {
         "sequential" => (Role::Baseline, false, false, false, None),
-        "interleave" => (Role::Engine, true, false, false, Some("tokio-current-thread")),
+        "interleave" => (
+            Role::Engine,
+            true,
+            false,
+            false,
+            Some("tokio-current-thread"),
+        ),
         "tokio-current-thread" => (Role::Anchor, true, false, false, None),
         "threads-1core" => (Role::Other, true, false, true, None),
         "decompose" => (Role::Engine, false, true, false, Some("rayon")),
@@ -78,7 +84,13 @@ fn a_median_gap_is_not_hidden_by_the_fastest_runs() {
     let cells = [
         cell("echo", io, "sequential", 1, &[2000.0, 2010.0, 2020.0]),
         cell("echo", io, "interleave", 1, &[20.1, 20.1, 20.3, 15.8, 20.2]),
-        cell("echo", io, "tokio-current-thread", 1, &[15.9, 15.9, 15.8, 16.0, 15.9]),
+        cell(
+            "echo",
+            io,
+            "tokio-current-thread",
+            1,
+            &[15.9, 15.9, 15.8, 16.0, 15.9],
+        ),
     ];
     let vs = verdicts(&cells, None);
     let v = find(&vs, "interleave-matches-tokio");
@@ -132,7 +144,8 @@ fn a_baseline_that_timed_out_is_named_as_the_reason() {
     let v = find(&vs, "io-concurrency-wins");
     assert_eq!(v.judgement, Judgement::NotJudged);
     assert!(
-        v.text.contains("the baseline did not run correctly (TIMEOUT)"),
+        v.text
+            .contains("the baseline did not run correctly (TIMEOUT)"),
         "{}",
         v.text
     );
@@ -173,7 +186,11 @@ fn memory_bound_work_is_judged_against_the_measured_bandwidth() {
     );
     // ...but beating a ceiling of 1.05x means memory did not bound it.
     assert_eq!(
-        find(&verdicts(&cells, Some(&bw(10.5e9))), "memory-bandwidth-bound").judgement,
+        find(
+            &verdicts(&cells, Some(&bw(10.5e9))),
+            "memory-bandwidth-bound"
+        )
+        .judgement,
         Judgement::DoesNotHold
     );
     let unmeasured = verdicts(&cells, None);

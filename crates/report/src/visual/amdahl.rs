@@ -109,12 +109,7 @@ pub struct NoFit {
 
 impl std::fmt::Display for NoFit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |v: &[usize]| {
-            v.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
         let max = self.suggest.iter().copied().max().unwrap_or(1);
         match self.measured.len() {
             0 => write!(f, "no correct cell to fit")?,

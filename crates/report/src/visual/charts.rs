@@ -341,7 +341,9 @@ pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<
         .map(|p| p.1);
     let y_lo = all.clone().fold(1.0f64, f64::min) / 1.5;
     let y_hi = max_p * 1.5;
-    let memory = models.iter().any(|m| m.no_fit.as_deref() == Some(MEMORY_BOUND));
+    let memory = models
+        .iter()
+        .any(|m| m.no_fit.as_deref() == Some(MEMORY_BOUND));
     let title = if memory {
         format!("{workload}: scaling against memory bandwidth")
     } else {
@@ -415,8 +417,10 @@ pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<
                 None => format!("{}: measured", m.model),
             };
             if let Some(f) = &m.fit {
-                let mut band: Vec<(f64, f64)> =
-                    curve_ps.iter().map(|&p| (p, f.predict_band_at(p).0)).collect();
+                let mut band: Vec<(f64, f64)> = curve_ps
+                    .iter()
+                    .map(|&p| (p, f.predict_band_at(p).0))
+                    .collect();
                 band.extend(curve_ps.iter().rev().map(|&p| (p, f.predict_band_at(p).1)));
                 chart.draw_series([Polygon::new(band, color.mix(0.12).filled())])?;
             }
@@ -748,7 +752,11 @@ mod test {
         // Two core counts: measured points, no fit, and the run that would allow one.
         assert!(models[0].fit.is_none());
         assert!(
-            models[0].no_fit.as_deref().unwrap().contains("--threads 1,2,4"),
+            models[0]
+                .no_fit
+                .as_deref()
+                .unwrap()
+                .contains("--threads 1,2,4"),
             "{:?}",
             models[0].no_fit
         );
@@ -767,7 +775,10 @@ mod test {
         let fit = models[0].fit.expect("three core counts carry a fit");
         assert!(fit.rms_error < 0.1, "{fit:?}");
         let svg = scaling_chart("mandelbrot", &models).unwrap().unwrap();
-        assert!(svg.contains("predicts") && svg.contains("<polygon"), "a band");
+        assert!(
+            svg.contains("predicts") && svg.contains("<polygon"),
+            "a band"
+        );
     }
 
     #[test]

@@ -164,7 +164,12 @@ fn scaling_table(out: &mut String, models: &[Scaling]) {
             Some(f) => {
                 let at = |p: usize| {
                     let (lo, hi) = f.predict_band(p);
-                    format!("{} ({}–{})", fmt_ratio(f.predict(p)), fmt_ratio(lo), fmt_ratio(hi))
+                    format!(
+                        "{} ({}–{})",
+                        fmt_ratio(f.predict(p)),
+                        fmt_ratio(lo),
+                        fmt_ratio(hi)
+                    )
                 };
                 let _ = writeln!(
                     out,
