@@ -172,12 +172,18 @@ fn speedup_of(c: Option<&Cell>) -> String {
     }
 }
 
-fn header(cols: &[&str]) -> String {
-    let mut s = format!("| {} |\n|---|", cols.join(" | "));
-    for _ in 1..cols.len() {
-        s += "--:|";
+/// A markdown table header: the first `left` columns aligned left (names),
+/// the rest right (figures).
+fn header_left(cols: &[&str], left: usize) -> String {
+    let mut s = format!("| {} |\n|", cols.join(" | "));
+    for i in 0..cols.len() {
+        s += if i < left.max(1) { "---|" } else { "--:|" };
     }
     s + "\n"
+}
+
+fn header(cols: &[&str]) -> String {
+    header_left(cols, 1)
 }
 
 /// Where a table comes from, as its caption line.
@@ -208,6 +214,7 @@ fn speedup_table(r: &Report) -> String {
 /// The probe's lateness by model.
 fn probe_table(r: &Report) -> String {
     let mut out = header(&["model", "cores", "lateness p50", "p99", "worst"]);
+    // Only cells that ran correctly have a lateness worth showing.
     for c in r.cells.iter().filter(|c| c.class == Class::Probe) {
         let Some(l) = c.lateness.filter(|_| c.status == Status::Ok) else {
             continue;
@@ -271,19 +278,22 @@ fn speedup_at(r: &Report, threads: usize) -> String {
 /// Amdahl fitted on [`FIT_ON`], its predictions at [`PREDICT`] against
 /// what was measured there: the error of the method on this machine.
 pub(crate) fn predictions(r: &Report) -> String {
-    let mut out = header(&[
-        "workload",
-        "class",
-        "model",
-        "f (fit on 1, 2, 4)",
-        "rms",
-        "8: predicted (band)",
-        "8: measured",
-        "8: error",
-        "16: predicted (band)",
-        "16: measured",
-        "16: error",
-    ]);
+    let mut out = header_left(
+        &[
+            "workload",
+            "class",
+            "model",
+            "f (fit on 1, 2, 4)",
+            "rms",
+            "8: predicted (band)",
+            "8: measured",
+            "8: error",
+            "16: predicted (band)",
+            "16: measured",
+            "16: error",
+        ],
+        3,
+    );
     let mut errors: Vec<f64> = Vec::new();
     for w in workloads(r) {
         for m in models(r) {
@@ -306,7 +316,11 @@ pub(crate) fn predictions(r: &Report) -> String {
             let fit = match fit_amdahl(&fit_pts) {
                 Ok(f) => f,
                 Err(no) => {
-                    let _ = writeln!(out, "| {w} | {class} | {m} | no fit: {no} |||||||||");
+                    let _ = writeln!(
+                        out,
+                        "| {w} | {class} | {m} | no fit: {no} |{}",
+                        " – |".repeat(7)
+                    );
                     continue;
                 }
             };

@@ -492,7 +492,11 @@ fn engine_vs_anchor(cx: &Ctx<'_>, kind: Kind) -> Vec<Verdict> {
         let each: Vec<String> = pairs
             .iter()
             .zip(&ratios)
-            .map(|((d, _), r)| format!("{} {anchor}'s on {} threads", r.show(), d.threads))
+            .map(|((d, _), r)| {
+                let n = d.threads;
+                let threads = if n == 1 { "thread" } else { "threads" };
+                format!("{} {anchor}'s on {n} {threads}", r.show())
+            })
             .collect();
         let worst = ratios
             .iter()
@@ -864,13 +868,17 @@ fn summaries(per: &[Verdict]) -> Vec<Verdict> {
         };
         let (failed, noisy) = (of(Judgement::DoesNotHold), of(Judgement::TooNoisy));
         let j = all(vs.iter().map(|v| v.judgement));
+        let held = vs.len() - failed.len() - noisy.len();
         let mut text = match j {
             Judgement::Holds => format!("{what}: holds on all {} workloads measured", vs.len()),
             _ if !failed.is_empty() => format!("{what}: does not hold on {}", failed.join(", ")),
-            _ => format!("{what}: too noisy to tell"),
+            _ => format!("{what}: too noisy to tell on {}", noisy.join(", ")),
         };
-        if !noisy.is_empty() {
-            text += &format!(" (too noisy to tell on {})", noisy.join(", "));
+        if !failed.is_empty() && !noisy.is_empty() {
+            text += &format!("; too noisy to tell on {}", noisy.join(", "));
+        }
+        if j != Judgement::Holds {
+            text += &format!(" (holds on the other {held})");
         }
         out.push(Verdict {
             claim: claim.into(),

@@ -113,6 +113,7 @@ impl std::fmt::Display for NoFit {
         let max = self.suggest.iter().copied().max().unwrap_or(1);
         match self.measured.len() {
             0 => write!(f, "no correct cell to fit")?,
+            1 if self.measured == [1] => write!(f, "measured at 1 core only")?,
             1 => write!(f, "measured at {} cores only", list(&self.measured))?,
             _ => write!(f, "measured at {} cores", list(&self.measured))?,
         }

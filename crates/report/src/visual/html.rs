@@ -83,10 +83,11 @@ fn verdict_workloads(v: &Verdict) -> Vec<&str> {
 }
 
 fn verdict_item(out: &mut String, v: &Verdict) {
-    let (class, mark) = match v.holds {
-        Some(true) => ("holds", "✓ holds"),
-        Some(false) => ("fails", "✗ does not hold"),
-        None => ("unknown", "? not measured"),
+    let (class, mark) = match v.judgement {
+        crate::Judgement::Holds => ("holds", "✓ holds"),
+        crate::Judgement::DoesNotHold => ("fails", "✗ does not hold"),
+        crate::Judgement::TooNoisy => ("unknown", "≈ too noisy to tell"),
+        crate::Judgement::NotJudged => ("unknown", "? not judged"),
     };
     let _ = write!(
         out,
