@@ -490,7 +490,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     plan.runs = runs(args.runs);
     plan.cell_timeout = args.cell_timeout;
     if let Some(mib) = args.triad_mib {
-        plan.bandwidth = (mib > 0).then(|| mib << 20);
+        plan.bandwidth = (mib > 0).then_some(mib << 20);
     }
     plan.isolation = if args.in_process {
         Isolation::Thread
