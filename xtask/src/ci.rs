@@ -80,3 +80,41 @@ fn rustfmt_sees_every_file() -> Result<()> {
         .args(["--check", "--edition", "2021"])
         .args(&files))
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// CI is `.ci/run`: it may install system packages, but every cargo
+    /// command it runs is `cargo xtask ci`, so this file is CI's one truth.
+    #[test]
+    fn ci_runs_only_cargo_xtask_ci() {
+        let script = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+        let cargo: Vec<&str> = script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && l.contains("cargo "))
+            .collect();
+        assert_eq!(cargo, ["cargo xtask ci"], "{script}");
+        assert!(script.contains("export CI=true"), "{script}");
+    }
+
+    /// The README says what `cargo xtask ci` runs; each step named there
+    /// is one this file runs.
+    #[test]
+    fn the_readme_names_every_step_of_ci() {
+        let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+        let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+        for step in [
+            "`cargo xtask ci` runs exactly what CI runs",
+            "rustfmt sees every tracked `.rs` file",
+            "`cargo fmt --check`",
+            "clippy with `-D warnings`",
+            "test --workspace` under `CI=true`",
+            "loom model",
+            "`.ci/run` installs Chromium and calls it",
+        ] {
+            assert!(flat.contains(step), "README lacks {step:?}");
+        }
+    }
+}

@@ -298,6 +298,76 @@ pub fn markdown(report: &Report) -> String {
 
 #[cfg(test)]
 mod test {
+    use crate::{Cell, Class, Role, Run, Status};
+
+    fn cell(class: Class) -> Cell {
+        let run = |vol, inv| Run {
+            wall_ns: 1_000_000,
+            cpu_ns: 1_000_000,
+            user_ns: 1_000_000,
+            sys_ns: 0,
+            voluntary_switches: vol,
+            involuntary_switches: inv,
+            peak_rss_kib: 2048,
+            concurrency: Some(48.9),
+            lateness: None,
+        };
+        Cell {
+            workload: "w".into(),
+            class,
+            serial: false,
+            model: "interleave".into(),
+            role: Role::Engine,
+            anchor: None,
+            concurrent: true,
+            parallel: false,
+            preemptive: false,
+            threads: 1,
+            cores: 1,
+            size: 1,
+            unit: String::new(),
+            status: Status::Ok,
+            reason: None,
+            answer: "1".into(),
+            reference: "1".into(),
+            verified: true,
+            wall_ns: 1_000_000,
+            wall_min_ns: 1_000_000,
+            wall_max_ns: 1_000_000,
+            cpu_ns: 1_000_000,
+            speedup: Some(151.6),
+            efficiency: Some(151.6),
+            concurrency: Some(48.9),
+            lateness: None,
+            peak_rss_kib: 2048,
+            warmup_ns: 0,
+            runs: vec![run(5, 1), run(7, 2), run(9, 30)],
+            trace: None,
+        }
+    }
+
+    #[test]
+    fn efficiency_only_where_work_computes_concurrency_elsewhere() {
+        let io = super::row(&cell(Class::Io));
+        assert_eq!(io[5], "×48.9", "{io:?}");
+        assert!(!io.iter().any(|c| c == "151.60"), "{io:?}");
+        let mut cpu = cell(Class::Cpu);
+        cpu.efficiency = Some(0.98);
+        assert_eq!(super::row(&cpu)[5], "0.98");
+    }
+
+    #[test]
+    fn rows_carry_context_switches_and_peak_memory() {
+        let r = super::row(&cell(Class::Io));
+        assert_eq!(
+            r[7], "7+2",
+            "the median run's voluntary+involuntary switches"
+        );
+        assert_eq!(r[8], "2.0 MiB");
+        assert_eq!(super::HEADERS[7], "ctx sw");
+        assert_eq!(super::HEADERS[8], "peak RSS");
+    }
+
     #[test]
     fn durations() {
         assert_eq!(super::duration(1_500), "2 µs");

@@ -85,10 +85,17 @@ impl Bandwidth {
     }
 
     /// How much faster memory serves `threads` threads than one: the most
-    /// a job bound by memory bandwidth can speed up at that count.
+    /// a job bound by memory bandwidth can speed up at that count. The best
+    /// triad at or below `threads` counts, since a job on that many threads
+    /// can always leave some idle, so the ceiling is never below 1.
     pub fn ceiling(&self, threads: usize) -> Option<f64> {
         let one = self.at(1)?.bytes_per_s;
-        let many = self.at(threads)?.bytes_per_s;
+        let many = self
+            .triad
+            .iter()
+            .filter(|t| t.threads <= threads)
+            .map(|t| t.bytes_per_s)
+            .fold(one, f64::max);
         (one > 0.0).then(|| many / one)
     }
 }

@@ -877,7 +877,7 @@ fn summaries(per: &[Verdict]) -> Vec<Verdict> {
         if !failed.is_empty() && !noisy.is_empty() {
             text += &format!("; too noisy to tell on {}", noisy.join(", "));
         }
-        if j != Judgement::Holds {
+        if j != Judgement::Holds && held > 0 {
             text += &format!(" (holds on the other {held})");
         }
         out.push(Verdict {

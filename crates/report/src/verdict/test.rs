@@ -263,3 +263,27 @@ fn judgements_combine_with_the_worst_first() {
     assert_eq!(all([TooNoisy, DoesNotHold, Holds]), DoesNotHold);
     assert_eq!(all([]), NotJudged);
 }
+
+#[test]
+fn a_bandwidth_ceiling_is_never_below_one() {
+    let bw = Bandwidth {
+        array_bytes: 1,
+        triad: vec![
+            Triad {
+                threads: 1,
+                bytes_per_s: 3e9,
+            },
+            Triad {
+                threads: 2,
+                bytes_per_s: 2.7e9,
+            },
+            Triad {
+                threads: 4,
+                bytes_per_s: 6e9,
+            },
+        ],
+    };
+    assert_eq!(bw.ceiling(2), Some(1.0));
+    assert_eq!(bw.ceiling(4), Some(2.0));
+    assert_eq!(bw.ceiling(3), Some(1.0));
+}
