@@ -311,11 +311,8 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, None) => w.size(Preset::Default),
     };
     // A model that does not use threads runs on one, as in `cvp compare`.
-    let threads = if model.threaded {
-        threads_ok(args.threads.unwrap_or_else(available_cores))?
-    } else {
-        1
-    };
+    let threads = threads_ok(args.threads.unwrap_or_else(available_cores))?;
+    let threads = if model.threaded { threads } else { 1 };
     let mut spec = CellSpec::new(w, model, threads, size);
     spec.runs = match args.min_runs.and_then(NonZeroUsize::new) {
         Some(n) => Runs::AtLeast(n),

@@ -270,7 +270,8 @@ pub struct Cell {
     /// Sequential median wall over this cell's, same workload and size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speedup: Option<f64>,
-    /// Speedup over the cores the model may use.
+    /// Speedup over the cores the model may use; only for the classes
+    /// that compute ([`Class::computes`]), where it means something.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
     /// Task sets: median achieved concurrency (Little's law: summed task
