@@ -414,7 +414,7 @@ fn print_cell(c: &Cell) {
                 v[v.len() / 2]
             };
             println!(
-                "  switches  {} voluntary, {} involuntary (median run)",
+                "  switches  {} voluntary, {} involuntary (medians per run)",
                 sw(|r| r.voluntary_switches),
                 sw(|r| r.involuntary_switches)
             );

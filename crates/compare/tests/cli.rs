@@ -91,7 +91,10 @@ fn thread_counts_above_the_limit_are_refused() {
     );
     bad(&["compare", "--threads", &format!("1,{over}")], &needle);
     // Refused even for a model that would run on one thread anyway.
-    bad(&["run", "primes", "--model", "interleave", "--threads", &over], &needle);
+    bad(
+        &["run", "primes", "--model", "interleave", "--threads", &over],
+        &needle,
+    );
 }
 
 #[test]

@@ -48,7 +48,7 @@ pub fn kib(k: u64) -> String {
     }
 }
 
-/// Context switches of a cell: the median run's voluntary (a thread
+/// Context switches of a cell per run: the median of the runs' voluntary (a thread
 /// blocked) + involuntary (a thread was preempted), e.g. `120+3`.
 fn switches(c: &Cell) -> Option<String> {
     if c.runs.is_empty() {
@@ -169,7 +169,7 @@ fn header(report: &Report) -> Vec<String> {
         ),
         "speedup: sequential's median wall over the model's; eff/conc: speedup per core \
          (cpu, memory) or tasks in flight (×N: io, mixed, probe); ctx sw: voluntary+involuntary \
-         context switches of the median run; peak RSS of the cell's process"
+         context switches per run (medians); peak RSS of the cell's process"
             .to_owned(),
         "verdicts: ratio of medians (lowest–highest over every run of both cells); \
          ✓ holds, ✗ does not hold, ≈ too noisy to tell (the runs disagree), ? not judged"
@@ -361,7 +361,7 @@ mod test {
         let r = super::row(&cell(Class::Io));
         assert_eq!(
             r[7], "7+2",
-            "the median run's voluntary+involuntary switches"
+            "the runs' median voluntary+involuntary switches"
         );
         assert_eq!(r[8], "2.0 MiB");
         assert_eq!(super::HEADERS[7], "ctx sw");
