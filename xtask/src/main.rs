@@ -2,10 +2,12 @@
 //! the engines.
 //!
 //! ```text
-//! cargo xtask compare [FLAGS]   build in release, run `cvp compare`, write results/
+//! cargo xtask compare [FLAGS]   build in release, run `cvp compare` into target/cvp (ignored)
+//! cargo xtask reference [FLAGS] refresh the tracked reference results/ and the READMEs' figures
+//! cargo xtask figures [--check] rewrite (or check) the READMEs' figures from results/
 //! cargo xtask bench             run the criterion benches, write results/benches.md
 //! cargo xtask snapshot          run the snapshot tests and review pending changes
-//! cargo xtask ci                fmt check, clippy -D warnings, the tests
+//! cargo xtask ci                exactly what CI runs: fmt, clippy, tests, loom
 //! ```
 
 use std::process::ExitCode;
@@ -13,11 +15,15 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod compare;
+mod figures;
+mod reference;
 mod screenshot;
 mod snapshot;
 mod util;
 
-const USAGE: &str = "usage: cargo xtask <compare [cvp compare flags] | bench | snapshot | ci>";
+const USAGE: &str =
+    "usage: cargo xtask <compare [cvp compare flags] | reference [cvp compare flags] \
+                     | figures [--check] | bench | snapshot | ci>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -25,6 +31,15 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match task.as_deref() {
         Some("compare") => compare::Compare { args: rest }.run(),
+        Some("reference") => reference::Reference { args: rest }.run(),
+        Some("figures") => match rest.as_slice() {
+            [] => figures::Figures { check: false }.run(),
+            [c] if c == "--check" => figures::Figures { check: true }.run(),
+            _ => {
+                eprintln!("xtask: figures takes only --check\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("bench") => bench::Bench { args: rest }.run(),
         Some("snapshot") => snapshot::Snapshot.run(),
         Some("screenshot") => screenshot::Screenshot { args: rest }.run(),

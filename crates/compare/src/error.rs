@@ -18,6 +18,13 @@ pub enum Error {
     Workload(cvp_workloads::Error),
     /// A thread count of zero.
     ZeroThreads,
+    /// A thread count above [`max_threads`](crate::max_threads).
+    TooManyThreads {
+        /// The count asked for.
+        threads: usize,
+        /// The limit on this machine.
+        max: usize,
+    },
     /// A repetition count of zero.
     ZeroRuns,
     /// A cell timeout of zero or a non-finite one.
@@ -50,6 +57,11 @@ impl fmt::Display for Error {
             }
             Error::Workload(e) => e.fmt(f),
             Error::ZeroThreads => write!(f, "threads must be at least 1"),
+            Error::TooManyThreads { threads, max } => write!(
+                f,
+                "{threads} threads is more than the limit of {max} on this machine \
+                 (64 per core, at least 1024)"
+            ),
             Error::ZeroRuns => write!(f, "runs must be at least 1"),
             Error::BadTimeout(t) => write!(
                 f,

@@ -38,6 +38,7 @@
 //! Most users want the `cvp` binary (`cvp compare`) or `cargo xtask
 //! compare`; see the crate's README.
 
+mod bandwidth;
 mod error;
 mod exec;
 mod machine;
@@ -49,17 +50,20 @@ mod timeline;
 mod trace;
 mod usage;
 
+pub use bandwidth::{
+    default_array_bytes, measure_bandwidth, MAX_ARRAY_BYTES, MIN_ARRAY_BYTES, PASSES,
+};
 pub use cvp_report::Status;
 pub use error::Error;
 pub use machine::detect as detect_machine;
-pub use measure::{
-    run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED, VERY_LONG_RUN,
-};
+pub use measure::{run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED};
 pub use models::{
     find_model, models, processes, set_processes, ModelInfo, Role, DEFAULT_PROCESSES,
     WORKER_SUBCOMMAND,
 };
-pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
+pub use plan::{
+    available_cores, child_args, max_threads, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT,
+};
 pub use server::EchoServer;
 pub use timeline::record_timelines;
 pub use trace::Recorder;

@@ -39,5 +39,7 @@ pub fn detect() -> Machine {
         os,
         rustc: env!("CVP_RUSTC_VERSION").to_owned(),
         load_average,
+        // Measured by the plan, which knows the thread counts.
+        bandwidth: None,
     }
 }

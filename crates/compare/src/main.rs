@@ -3,6 +3,7 @@
 //! ```text
 //! cvp list
 //! cvp run WORKLOAD [--model M] [--size N | --preset P] [--threads T] [--runs K] [--json]
+//!         [--trace[=FILE]]
 //! cvp compare [--workloads a,b] [--models x,y] [--threads 1,2] [--preset quick|default]
 //!             [--runs K] [--cell-timeout S] [--out DIR] [--json]
 //! cvp render [DIR]
@@ -13,8 +14,13 @@
 //! processes.
 //!
 //! Exit status: 0 when every cell gave the reference answer, 1 when a cell
-//! was WRONG, failed or timed out, 2 on bad input, 130 after Ctrl-C (what
-//! was measured is written first).
+//! was WRONG, failed or timed out, 2 on bad input (an unknown name, a size
+//! out of range, a thread count of 0 or above [`max_threads`], a report of
+//! another schema), 130 after Ctrl-C (what was measured is written first).
+//!
+//! `cvp compare` writes into `--out` (default `target/cvp`, ignored by
+//! git); the reference results under `results/` are refreshed by `cargo
+//! xtask reference`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -28,8 +34,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use cvp_compare::{
-    available_cores, find_model, models, run_cell, CellSpec, EchoServer, Isolation, Plan, Progress,
-    Runs, Status,
+    available_cores, find_model, max_threads, models, run_cell, CellSpec, EchoServer, Isolation,
+    Plan, Progress, Runs, Status,
 };
 use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
@@ -62,7 +68,7 @@ enum Command {
     /// measuring; the timelines and traces already in the folder are kept.
     Render {
         /// The folder holding report.json.
-        #[arg(default_value = "results")]
+        #[arg(default_value = DEFAULT_OUT)]
         dir: PathBuf,
     },
     /// One process of the `cluster` model (started by the runner, or by
@@ -88,8 +94,9 @@ struct RunArgs {
     /// A size preset: test, quick or default.
     #[arg(long)]
     preset: Option<String>,
-    /// Threads (default: the available cores); for `cluster`, the workers
-    /// of each process.
+    /// Threads (default: the available cores; at most 64 per core, at least
+    /// 1024 allowed); for `cluster`, the workers of each process. A model
+    /// that does not use threads runs on one.
     #[arg(long, value_parser = positive)]
     threads: Option<usize>,
     /// Processes of the `cluster` model, on this machine over loopback.
@@ -104,9 +111,12 @@ struct RunArgs {
     /// Print the cell as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Record a trace of what ran where in one extra, untimed run.
-    #[arg(long)]
-    trace: bool,
+    /// Record a trace of what ran where in one extra, untimed run: with
+    /// `--json` it is in the cell; without, it is written as a Chrome trace
+    /// to FILE (default: cvp-trace-WORKLOAD-MODEL-THREADS.json in the
+    /// system's temp folder), for <https://ui.perfetto.dev>.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
+    trace: Option<Option<PathBuf>>,
     /// Use this echo server instead of starting one (set by `cvp compare`).
     #[arg(long, hide = true)]
     server: Option<SocketAddr>,
@@ -139,8 +149,9 @@ struct CompareArgs {
     /// Seconds one cell may take before it is killed and reported as timed out.
     #[arg(long, default_value = "60", value_parser = seconds)]
     cell_timeout: Duration,
-    /// Where to write report.json and report.md.
-    #[arg(long, default_value = "results")]
+    /// Where to write report.json, report.md, the charts and the page
+    /// (default: target/cvp, which git ignores).
+    #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Print the report as JSON on stdout.
     #[arg(long)]
@@ -148,6 +159,26 @@ struct CompareArgs {
     /// Run cells on threads of this process instead of child processes.
     #[arg(long, hide = true)]
     in_process: bool,
+    /// MiB of each array of the memory-bandwidth triad (default: 4 times
+    /// the last-level cache, within 32 to 128 MiB; 0: do not measure).
+    /// For tests, whose debug builds cannot measure bandwidth anyway.
+    #[arg(long, hide = true)]
+    triad_mib: Option<usize>,
+}
+
+/// Where `cvp compare` writes by default: under cargo's target folder,
+/// which git ignores, so running the comparison never dirties a checkout.
+const DEFAULT_OUT: &str = "target/cvp";
+
+/// A thread count within `1..=`[`max_threads`].
+fn threads_ok(t: usize) -> Result<usize, Failure> {
+    if t > max_threads() {
+        return Err(usage(cvp_compare::Error::TooManyThreads {
+            threads: t,
+            max: max_threads(),
+        }));
+    }
+    Ok(t)
 }
 
 fn positive(s: &str) -> Result<usize, String> {
@@ -300,7 +331,9 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, Some(p)) => w.size(preset(p)?),
         (None, None) => w.size(Preset::Default),
     };
-    let threads = args.threads.unwrap_or_else(available_cores);
+    // A model that does not use threads runs on one, as in `cvp compare`.
+    let threads = threads_ok(args.threads.unwrap_or_else(available_cores))?;
+    let threads = if model.threaded { threads } else { 1 };
     cvp_compare::set_processes(args.processes);
     let mut spec = CellSpec::new(w, model, threads, size);
     spec.runs = match args.min_runs.and_then(NonZeroUsize::new) {
@@ -308,7 +341,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         None => runs(args.runs),
     };
     spec.reference = args.expect;
-    spec.trace = args.trace;
+    spec.trace = args.trace.is_some();
     // A standalone run of a workload that needs the echo server starts its
     // own; `cvp compare` passes the address of the one it runs.
     let _server = match (
@@ -330,18 +363,53 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         (None, false) => None,
     };
     let cell = run_cell(&spec);
+    // `--trace=FILE`, or `--trace` without `--json`: a Chrome trace file.
+    let trace_file = match &args.trace {
+        Some(Some(f)) => Some(f.clone()),
+        Some(None) if !args.json => Some(std::env::temp_dir().join(format!(
+            "cvp-trace-{}-{}-{}.json",
+            cell.workload, cell.model, cell.threads
+        ))),
+        _ => None,
+    };
     if args.json {
         println!("{}", serde_json::to_string(&cell)?);
     } else {
         print_cell(&cell);
     }
+    if let (Some(file), Some(trace)) = (&trace_file, &cell.trace) {
+        let title = format!("{} on {} ×{}", cell.workload, cell.model, cell.threads);
+        std::fs::write(file, cvp_report::visual::chrome_trace(&title, 0, trace))
+            .with_context(|| format!("writing the trace to {}", file.display()))?;
+        let line = format!(
+            "trace: {} spans on {} OS thread{}, written to {} (open it in https://ui.perfetto.dev)",
+            trace.spans.len(),
+            trace.lanes,
+            if trace.lanes == 1 { "" } else { "s" },
+            file.display()
+        );
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("  {line}");
+        }
+    }
     Ok(exit_for(std::slice::from_ref(&cell)))
+}
+
+/// `1 core`, `2 cores`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_cell(c: &Cell) {
     println!(
-        "{} on {} ({} threads, {} cores), size {}",
-        c.workload, c.model, c.threads, c.cores, c.size
+        "{} on {} ({}, {}), size {}",
+        c.workload,
+        c.model,
+        count(c.threads, "thread", "threads"),
+        count(c.cores, "core", "cores"),
+        c.size
     );
     println!("  status    {}", c.status.label());
     if let Some(r) = &c.reason {
@@ -387,7 +455,19 @@ fn print_cell(c: &Cell) {
                 println!("  replicated reduces of {}", k.replicated.join(", "));
             }
         }
-        println!("  peak rss  {} KiB", c.peak_rss_kib);
+        println!("  peak rss  {}", render::kib(c.peak_rss_kib));
+        if !c.runs.is_empty() {
+            let sw = |f: fn(&cvp_report::Run) -> u64| {
+                let mut v: Vec<u64> = c.runs.iter().map(f).collect();
+                v.sort_unstable();
+                v[v.len() / 2]
+            };
+            println!(
+                "  switches  {} voluntary, {} involuntary (medians per run)",
+                sw(|r| r.voluntary_switches),
+                sw(|r| r.involuntary_switches)
+            );
+        }
         if let Some(cc) = c.concurrency {
             println!("  concurrency {cc:.1} tasks in flight");
         }
@@ -449,10 +529,16 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
             .collect::<Result<_, _>>()?;
     }
     if !args.threads.is_empty() {
+        for &t in &args.threads {
+            threads_ok(t)?;
+        }
         plan.threads = args.threads.clone();
     }
     plan.runs = runs(args.runs);
     plan.cell_timeout = args.cell_timeout;
+    if let Some(mib) = args.triad_mib {
+        plan.bandwidth = (mib > 0).then_some(mib << 20);
+    }
     plan.isolation = if args.in_process {
         Isolation::Thread
     } else {
@@ -522,10 +608,12 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
 
 fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
     let path = dir.join("report.json");
-    let report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
+    let mut report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
+    // Verdicts are judged again with this build's rules, from the cells
+    // and the machine as measured; report.json is rewritten with them.
+    report.verdicts = cvp_report::verdicts(&report.cells, report.machine.bandwidth.as_ref());
     check_out(dir)?;
-    std::fs::write(dir.join("report.md"), render::markdown(&report))
-        .with_context(|| format!("writing {}", dir.display()))?;
+    write_report(dir, &report)?;
     let files = cvp_report::visual::rewrite(dir, &report)?;
     println!(
         "rendered {} and {} charts from {}",

@@ -21,8 +21,7 @@ use cvp_report::{Cell, Run, Status};
 pub enum Runs {
     /// [`DEFAULT_RUNS`], raised for short cells until about
     /// [`MIN_MEASURED`] is measured (hyperfine's minimum-time rule, capped
-    /// at [`MAX_RUNS`]) and lowered for long ones ([`LONG_RUN`],
-    /// [`VERY_LONG_RUN`]).
+    /// at [`MAX_RUNS`]) and lowered to 2 for long ones ([`LONG_RUN`]).
     #[default]
     Auto,
     /// As [`Runs::Auto`], but never fewer than this many: for the
@@ -40,12 +39,12 @@ pub const DEFAULT_RUNS: usize = 3;
 pub const MIN_MEASURED: Duration = Duration::from_millis(200);
 /// At most this many runs, however short the cell.
 pub const MAX_RUNS: usize = 20;
-/// A cell whose warm-up took longer than this gets 2 runs: its noise is
-/// small relative to its time, and the default comparison of every workload
-/// on every model must fit in five minutes on two cores.
+/// A cell whose warm-up took longer than this gets 2 runs, the fewest
+/// that show any spread: verdicts judge every comparison over the runs of
+/// both cells, and one run would claim a precision it does not have. Its
+/// noise is small relative to its time, and the default comparison of
+/// every workload on every model must fit in five minutes on two cores.
 pub const LONG_RUN: Duration = Duration::from_millis(350);
-/// A cell whose warm-up took longer than this gets 1 run.
-pub const VERY_LONG_RUN: Duration = Duration::from_millis(900);
 
 impl Runs {
     /// How many runs a cell whose warm-up took `warmup` gets.
@@ -53,7 +52,6 @@ impl Runs {
         match self {
             Runs::Exactly(n) => n.get(),
             Runs::AtLeast(n) => Runs::Auto.count(warmup).max(n.get()),
-            Runs::Auto if warmup > VERY_LONG_RUN => 1,
             Runs::Auto if warmup > LONG_RUN => 2,
             Runs::Auto => {
                 let per = warmup.as_nanos().max(1);
@@ -167,6 +165,13 @@ pub fn run_cell(spec: &CellSpec) -> Cell {
     };
     if spec.threads == 0 {
         return fail(cell, Status::Failed, Error::ZeroThreads.to_string());
+    }
+    if spec.threads > crate::plan::max_threads() {
+        let e = Error::TooManyThreads {
+            threads: spec.threads,
+            max: crate::plan::max_threads(),
+        };
+        return fail(cell, Status::Failed, e.to_string());
     }
     if let Err(e) = spec.workload.check_size(spec.size) {
         return fail(cell, Status::Failed, e.to_string());
@@ -432,9 +437,9 @@ impl Measured {
         }
         cell.runs = self.runs;
         cell.trace = self.trace;
-        if cell.model == "sequential" {
+        if cell.role == cvp_report::Role::Baseline {
             cell.speedup = Some(1.0);
-            cell.efficiency = Some(1.0);
+            cell.efficiency = cell.class.computes().then_some(1.0);
         }
     }
 }
@@ -450,7 +455,7 @@ mod test {
         assert_eq!(Runs::Auto.count(ms(50)), 4);
         assert_eq!(Runs::Auto.count(ms(200)), DEFAULT_RUNS);
         assert_eq!(Runs::Auto.count(ms(500)), 2);
-        assert_eq!(Runs::Auto.count(ms(5000)), 1);
+        assert_eq!(Runs::Auto.count(ms(5000)), 2);
         assert_eq!(
             Runs::Exactly(NonZeroUsize::new(7).unwrap()).count(ms(5000)),
             7

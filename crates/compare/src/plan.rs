@@ -31,7 +31,7 @@ use crate::models::{find_model, models, ModelInfo};
 use crate::server::EchoServer;
 use crate::Error;
 use cvp_report::verdicts;
-use cvp_report::{Cell, Report, Settings, Status, SCHEMA};
+use cvp_report::{Cell, Report, Role, Settings, Status, SCHEMA};
 
 /// How each cell is isolated from the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +86,18 @@ pub struct Plan {
     pub cell_timeout: Duration,
     /// How cells are isolated.
     pub isolation: Isolation,
+    /// Bytes of each array of the memory-bandwidth triad measured before
+    /// the cells (see [`measure_bandwidth`](crate::measure_bandwidth)),
+    /// or `None` not to measure it.
+    pub bandwidth: Option<usize>,
+}
+
+/// The most threads a cell may be asked for: more are refused as bad input
+/// rather than started (a hundred thousand OS threads take minutes to
+/// create and may exhaust the machine). 64 per core leaves room for
+/// oversubscription experiments; 1024 leaves room on a small machine.
+pub fn max_threads() -> usize {
+    (64 * available_cores()).max(1024)
 }
 
 /// The default cell timeout.
@@ -108,13 +120,22 @@ impl Plan {
             runs: Runs::Auto,
             cell_timeout: DEFAULT_CELL_TIMEOUT,
             isolation: Isolation::Thread,
+            // The test preset is for checking answers, not for judging.
+            bandwidth: (preset != Preset::Test).then(crate::bandwidth::default_array_bytes),
         }
     }
 
-    /// Checks the plan: thread counts and the timeout must be positive.
+    /// Checks the plan: thread counts must be within `1..=`[`max_threads`]
+    /// and the timeout positive.
     pub fn validate(&self) -> Result<(), Error> {
         if self.threads.contains(&0) {
             return Err(Error::ZeroThreads);
+        }
+        if let Some(&t) = self.threads.iter().find(|&&t| t > max_threads()) {
+            return Err(Error::TooManyThreads {
+                threads: t,
+                max: max_threads(),
+            });
         }
         if self.cell_timeout.is_zero() {
             return Err(Error::BadTimeout("0".into()));
@@ -162,7 +183,11 @@ impl Plan {
         progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Report, Error> {
         self.validate()?;
-        let machine = crate::machine::detect();
+        let mut machine = crate::machine::detect();
+        // Before any cell, so no cell's threads compete with it.
+        machine.bandwidth = self
+            .bandwidth
+            .map(|bytes| crate::bandwidth::measure_bandwidth(&self.threads, bytes));
         let started = Instant::now();
         let started_unix = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -212,7 +237,7 @@ impl Plan {
             }
         }
         fill_speedups(&mut cells);
-        let verdicts = verdicts(&cells);
+        let verdicts = verdicts(&cells, machine.bandwidth.as_ref());
         Ok(Report {
             schema: SCHEMA,
             machine,
@@ -243,12 +268,13 @@ fn needs_server(w: &Workload) -> bool {
     matches!(w.shape(), Shape::Tasks(t) if t.task_set(1).needs_server())
 }
 
-/// Speedup over the `sequential` cell of the same workload and size, and
-/// efficiency over the cores each model may use.
+/// Speedup over the baseline cell of the same workload and size, and, for
+/// the classes that compute (cpu, memory), efficiency over the cores each
+/// model may use: for waiting work a speedup per core means nothing.
 pub(crate) fn fill_speedups(cells: &mut [Cell]) {
     let bases: Vec<(String, usize, u64)> = cells
         .iter()
-        .filter(|c| c.model == "sequential" && c.status == Status::Ok && c.wall_ns > 0)
+        .filter(|c| c.role == Role::Baseline && c.status == Status::Ok && c.wall_ns > 0)
         .map(|c| (c.workload.clone(), c.size, c.wall_ns))
         .collect();
     for c in cells
@@ -261,7 +287,7 @@ pub(crate) fn fill_speedups(cells: &mut [Cell]) {
         {
             let speedup = *base as f64 / c.wall_ns as f64;
             c.speedup = Some(speedup);
-            c.efficiency = Some(speedup / c.cores.max(1) as f64);
+            c.efficiency = c.class.computes().then(|| speedup / c.cores.max(1) as f64);
         }
     }
 }

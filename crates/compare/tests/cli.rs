@@ -70,6 +70,137 @@ fn zero_threads_and_runs() {
 }
 
 #[test]
+fn thread_counts_above_the_limit_are_refused() {
+    let limit = cvp_compare::max_threads();
+    let over = (limit + 1).to_string();
+    let needle = format!("more than the limit of {limit}");
+    bad(
+        &[
+            "run",
+            "mandelbrot",
+            "--model",
+            "rayon",
+            "--threads",
+            "100000",
+        ],
+        &needle,
+    );
+    bad(
+        &["run", "primes", "--model", "threads", "--threads", &over],
+        &needle,
+    );
+    bad(&["compare", "--threads", &format!("1,{over}")], &needle);
+    // Refused even for a model that would run on one thread anyway.
+    bad(
+        &["run", "primes", "--model", "interleave", "--threads", &over],
+        &needle,
+    );
+}
+
+#[test]
+fn a_model_without_threads_says_it_ran_on_one() {
+    let out = cvp(&[
+        "run",
+        "primes",
+        "--model",
+        "interleave",
+        "--threads",
+        "2",
+        "--preset",
+        "test",
+        "--runs",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("primes on interleave (1 thread, 1 core)"),
+        "{text}"
+    );
+    assert!(!text.contains("1 cores"), "{text}");
+    let out = cvp(&[
+        "run",
+        "primes",
+        "--model",
+        "rayon",
+        "--threads",
+        "2",
+        "--preset",
+        "test",
+        "--runs",
+        "1",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(2 threads, "), "{text}");
+    assert!(
+        text.contains("switches") && text.contains("peak rss"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_trace_without_json_is_written_as_a_chrome_trace() {
+    let file = std::env::temp_dir().join(format!("cvp-cli-trace-{}.json", std::process::id()));
+    let arg = format!("--trace={}", file.display());
+    let out = cvp(&[
+        "run",
+        "n-queens",
+        "--size",
+        "6",
+        "--model",
+        "threads",
+        "--threads",
+        "2",
+        "--runs",
+        "1",
+        &arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("trace: 36 spans") && text.contains(&file.display().to_string()),
+        "{text}"
+    );
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(
+        trace["traceEvents"]
+            .as_array()
+            .is_some_and(|e| e.len() >= 36),
+        "{trace}"
+    );
+    let _ = std::fs::remove_file(&file);
+
+    // Without a file it goes to the temp folder, and says where.
+    let out = cvp(&[
+        "run",
+        "n-queens",
+        "--size",
+        "6",
+        "--model",
+        "threads",
+        "--threads",
+        "2",
+        "--runs",
+        "1",
+        "--trace",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let default = std::env::temp_dir().join("cvp-trace-n-queens-threads-2.json");
+    assert!(text.contains(&default.display().to_string()), "{text}");
+    assert!(default.is_file());
+    let _ = std::fs::remove_file(default);
+}
+
+#[test]
 fn sizes_out_of_range() {
     bad(&["run", "primes", "--size", "0"], "size must be at least 1");
     bad(
@@ -135,6 +266,11 @@ fn render_refuses_what_is_not_a_report() {
     bad(&["render", d], "is not a cvp report");
     std::fs::write(dir.join("report.json"), r#"{"schema": 999}"#).unwrap();
     bad(&["render", d], "schema 999");
+    // A report of the schema before this one: both versions are named.
+    std::fs::write(dir.join("report.json"), r#"{"schema": 1, "cells": []}"#).unwrap();
+    let expected = format!("reads schema {}", cvp_report::SCHEMA);
+    bad(&["render", d], "schema 1");
+    bad(&["render", d], &expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -81,6 +81,52 @@ fn trace_records_job_leaves() {
 }
 
 #[test]
+fn the_machine_reports_its_memory_bandwidth() {
+    let out = std::env::temp_dir().join(format!("cvp-json-bw-{}", std::process::id()));
+    let report = cvp_json(&[
+        "compare",
+        "--workloads",
+        "primes",
+        "--models",
+        "rayon",
+        "--preset",
+        "quick",
+        "--runs",
+        "2",
+        "--threads",
+        "2",
+        // Small arrays: a debug build measures the path, not the machine.
+        "--triad-mib",
+        "4",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let bw = &report["machine"]["bandwidth"];
+    has(bw, &["array_bytes", "triad"]);
+    assert_eq!(bw["array_bytes"], 4 << 20);
+    let triad = bw["triad"].as_array().unwrap();
+    let threads: Vec<u64> = triad
+        .iter()
+        .map(|t| t["threads"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        threads,
+        [1, 2],
+        "the triad at one thread and at each count swept"
+    );
+    assert!(
+        triad
+            .iter()
+            .all(|t| t["bytes_per_s"].as_f64().unwrap() > 1e6),
+        "{bw}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("memory bandwidth (STREAM triad"), "{md}");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
 fn compare_report_has_the_schema() {
     let out = std::env::temp_dir().join(format!("cvp-json-{}", std::process::id()));
     let report = cvp_json(&[
@@ -97,7 +143,8 @@ fn compare_report_has_the_schema() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(report["schema"], 1);
+    assert_eq!(report["schema"], cvp_report::SCHEMA);
+    assert_eq!(report["schema"], 2);
     has(&report["machine"], &["cpu_model", "cores", "os", "rustc"]);
     assert!(report["machine"]["rustc"]
         .as_str()
@@ -112,7 +159,6 @@ fn compare_report_has_the_schema() {
             c,
             &[
                 "speedup",
-                "efficiency",
                 "status",
                 "cores",
                 "wall_min_ns",
@@ -120,8 +166,24 @@ fn compare_report_has_the_schema() {
                 "cpu_ns",
             ],
         );
+        // Efficiency (speedup per core) only where the work computes; the
+        // io class has achieved concurrency instead.
+        match c["class"].as_str().unwrap() {
+            "cpu" | "memory" => has(c, &["efficiency"]),
+            _ => {
+                assert!(c.get("efficiency").is_none(), "{c}");
+                has(c, &["concurrency"]);
+            }
+        }
     }
-    assert!(!report["verdicts"].as_array().unwrap().is_empty());
+    let verdicts = report["verdicts"].as_array().unwrap();
+    assert!(!verdicts.is_empty());
+    for v in verdicts {
+        has(v, &["claim", "judgement", "text", "cells"]);
+        if v["judgement"] != "not-judged" && v["workload"].is_string() {
+            has(v, &["ratio", "interval", "threshold"]);
+        }
+    }
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(written["cells"].as_array().unwrap().len(), 6);

@@ -83,9 +83,9 @@ fn answers_and_verdict_classes() {
     insta::assert_snapshot!("answers", answers(&cells));
 
     // Which claims are checked, on which workload. Whether a claim holds
-    // at the `test` preset is a matter of timing, so it is not recorded
-    // here (the verdict tests assert it at the `quick` preset).
-    let classes: Vec<String> = verdicts(&cells)
+    // at the `test` preset is a matter of timing, so its judgement is not
+    // recorded here (the verdict tests look at it at the `quick` preset).
+    let classes: Vec<String> = verdicts(&cells, None)
         .iter()
         .map(|v| format!("{} {}", v.claim, v.workload.as_deref().unwrap_or("(all)")))
         .collect();

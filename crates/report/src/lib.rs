@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use cvp_report::{read_str, render};
-//! let report = read_str(r#"{"schema": 1, "machine": {"cpu_model": "x", "cores": 2,
+//! let report = read_str(r#"{"schema": 2, "machine": {"cpu_model": "x", "cores": 2,
 //!     "os": "y", "rustc": "z"}, "settings": {"preset": "test", "threads": [2],
 //!     "runs": "3", "cell_timeout_s": 60.0, "isolation": "process"}, "started_unix": 0,
 //!     "elapsed_s": 1.0, "interrupted": false, "cells": [], "verdicts": []}"#)?;
@@ -35,10 +35,12 @@ use std::path::Path;
 
 pub use error::Error;
 pub use schema::{
-    Cell, Class, ClusterStats, LatenessStats, Machine, Report, Role, Run, Settings, Span, SpanKind,
-    Status, Trace, Verdict, SCHEMA,
+    Bandwidth, Cell, Class, ClusterStats, Judgement, LatenessStats, Machine, Report, Role, Run,
+    Settings, Span, SpanKind, Status, Trace, Triad, Verdict, SCHEMA,
 };
-pub use verdict::{verdicts, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP};
+pub use verdict::{
+    verdicts, BANDWIDTH_TOLERANCE, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP,
+};
 
 /// Reads a saved `report.json`, refusing one of another schema version.
 pub fn read(path: &Path) -> Result<Report, Error> {

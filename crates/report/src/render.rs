@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::verdict::times;
-use crate::{Cell, Report, Status, Verdict};
+use crate::{Cell, Judgement, Report, Status, Verdict};
 
 /// A duration in nanoseconds, in the unit that reads best.
 pub fn duration(ns: u64) -> String {
@@ -19,25 +19,61 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
-const HEADERS: [&str; 9] = [
-    "model",
-    "threads",
-    "cores",
-    "wall",
-    "speedup",
-    "efficiency",
-    "CPU",
-    "verified",
-    "notes",
+const HEADERS: [&str; 11] = [
+    "model", "threads", "cores", "wall", "speedup", "eff/conc", "CPU", "ctx sw", "peak RSS",
+    "verified", "notes",
 ];
 
-fn row(c: &Cell) -> [String; 9] {
-    let ran = matches!(c.status, Status::Ok | Status::Wrong);
-    let or_dash = |ok: bool, s: String| if ok { s } else { "-".into() };
-    let mut notes = Vec::new();
-    if let Some(cc) = c.concurrency.filter(|_| ran) {
-        notes.push(format!("concurrency {cc:.1}"));
+/// Columns aligned left (names and words); the others are numbers.
+const LEFT: [usize; 3] = [0, 9, 10];
+
+/// The median of `xs`, 0 for none.
+fn median(mut xs: Vec<u64>) -> u64 {
+    if xs.is_empty() {
+        return 0;
     }
+    xs.sort_unstable();
+    xs[xs.len() / 2]
+}
+
+/// A memory size in KiB, in the unit that reads best.
+pub fn kib(k: u64) -> String {
+    let k = k as f64;
+    if k < 1024.0 {
+        format!("{k:.0} KiB")
+    } else if k < 1024.0 * 1024.0 {
+        format!("{:.1} MiB", k / 1024.0)
+    } else {
+        format!("{:.2} GiB", k / 1024.0 / 1024.0)
+    }
+}
+
+/// Context switches of a cell per run: the median of the runs' voluntary (a thread
+/// blocked) + involuntary (a thread was preempted), e.g. `120+3`.
+fn switches(c: &Cell) -> Option<String> {
+    if c.runs.is_empty() {
+        return None;
+    }
+    let v = median(c.runs.iter().map(|r| r.voluntary_switches).collect());
+    let i = median(c.runs.iter().map(|r| r.involuntary_switches).collect());
+    Some(format!("{v}+{i}"))
+}
+
+/// The efficiency column: speedup per core for the classes that compute
+/// (cpu, memory), where it means something; achieved concurrency (tasks in
+/// flight, `×101.9`) for the others, where a speedup per core does not.
+fn eff_or_concurrency(c: &Cell) -> Option<String> {
+    if c.class.computes() {
+        c.efficiency.map(|e| format!("{e:.2}"))
+    } else {
+        c.concurrency.map(|cc| format!("×{cc:.1}"))
+    }
+}
+
+fn row(c: &Cell) -> [String; 11] {
+    let ran = matches!(c.status, Status::Ok | Status::Wrong);
+    let or_dash = |s: Option<String>| s.filter(|_| ran).unwrap_or_else(|| "-".into());
+    let mut notes = Vec::new();
     if let Some(l) = c.lateness.filter(|_| ran) {
         notes.push(format!(
             "late p50 {} p99 {}",
@@ -52,13 +88,12 @@ fn row(c: &Cell) -> [String; 9] {
         c.model.clone(),
         c.threads.to_string(),
         c.cores.to_string(),
-        or_dash(ran, duration(c.wall_ns)),
-        or_dash(ran && c.speedup.is_some(), times(c.speedup.unwrap_or(0.0))),
-        or_dash(
-            ran && c.efficiency.is_some(),
-            format!("{:.2}", c.efficiency.unwrap_or(0.0)),
-        ),
-        or_dash(ran, duration(c.cpu_ns)),
+        or_dash(Some(duration(c.wall_ns))),
+        or_dash(c.speedup.map(times)),
+        or_dash(eff_or_concurrency(c)),
+        or_dash(Some(duration(c.cpu_ns))),
+        or_dash(switches(c)),
+        or_dash((c.peak_rss_kib > 0).then(|| kib(c.peak_rss_kib))),
         c.status.label().into(),
         notes.join("; "),
     ]
@@ -83,10 +118,11 @@ fn heading(cells: &[&Cell]) -> String {
 }
 
 fn mark(v: &Verdict) -> &'static str {
-    match v.holds {
-        Some(true) => "✓",
-        Some(false) => "✗",
-        None => "?",
+    match v.judgement {
+        Judgement::Holds => "✓",
+        Judgement::DoesNotHold => "✗",
+        Judgement::TooNoisy => "≈",
+        Judgement::NotJudged => "?",
     }
 }
 
@@ -131,10 +167,26 @@ fn header(report: &Report) -> Vec<String> {
                 ""
             }
         ),
-        "speedup: sequential's median wall over the model's; verdicts (✓ holds, ✗ does not) \
-         compare fastest runs"
+        "speedup: sequential's median wall over the model's; eff/conc: speedup per core \
+         (cpu, memory) or tasks in flight (×N: io, mixed, probe); ctx sw: voluntary+involuntary \
+         context switches per run (medians); peak RSS of the cell's process"
+            .to_owned(),
+        "verdicts: ratio of medians (lowest–highest over every run of both cells); \
+         ✓ holds, ✗ does not hold, ≈ too noisy to tell (the runs disagree), ? not judged"
             .to_owned(),
     ];
+    if let Some(bw) = &m.bandwidth {
+        let each: Vec<String> = bw
+            .triad
+            .iter()
+            .map(|t| format!("{:.1} GB/s on {}", t.bytes_per_s / 1e9, t.threads))
+            .collect();
+        lines.push(format!(
+            "memory bandwidth (STREAM triad, 3 x {}): {}",
+            kib(bw.array_bytes / 1024),
+            each.join(", ")
+        ));
+    }
     if let Some(load) = m.load_average.filter(|&l| l > m.cores as f64) {
         lines.push(format!(
             "warning: load average {load:.1} on {} cores: other processes competed for the CPUs, \
@@ -154,20 +206,21 @@ pub fn text(report: &Report) -> String {
     for w in workloads(report) {
         let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
         let _ = writeln!(out, "\n{}", heading(&cells));
-        let rows: Vec<[String; 9]> = cells.iter().map(|c| row(c)).collect();
+        let rows: Vec<[String; 11]> = cells.iter().map(|c| row(c)).collect();
         let mut widths = HEADERS.map(|h| h.chars().count());
         for r in &rows {
             for (w, cell) in widths.iter_mut().zip(r) {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        let line = |r: [&str; 9]| {
+        let line = |r: [&str; 11]| {
             let mut s = String::from(" ");
             for (i, (cell, w)) in r.iter().zip(widths).enumerate() {
                 let pad = w - cell.chars().count();
-                match i {
-                    0 | 7 | 8 => s += &format!(" {cell}{}", " ".repeat(pad)),
-                    _ => s += &format!(" {}{cell}", " ".repeat(pad)),
+                if LEFT.contains(&i) {
+                    s += &format!(" {cell}{}", " ".repeat(pad));
+                } else {
+                    s += &format!(" {}{cell}", " ".repeat(pad));
                 }
             }
             s.trim_end().to_owned()
@@ -213,7 +266,10 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.workload == w).collect();
         let _ = writeln!(out, "\n## {}\n", heading(&cells));
         let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
-        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|---|---|");
+        let align: Vec<&str> = (0..HEADERS.len())
+            .map(|i| if LEFT.contains(&i) { "---" } else { "--:" })
+            .collect();
+        let _ = writeln!(out, "|{}|", align.join("|"));
         for c in &cells {
             let r = row(c).map(|s| s.replace('|', "\\|"));
             let _ = writeln!(out, "| {} |", r.join(" | "));
@@ -242,6 +298,77 @@ pub fn markdown(report: &Report) -> String {
 
 #[cfg(test)]
 mod test {
+    use crate::{Cell, Class, Role, Run, Status};
+
+    fn cell(class: Class) -> Cell {
+        let run = |vol, inv| Run {
+            wall_ns: 1_000_000,
+            cpu_ns: 1_000_000,
+            user_ns: 1_000_000,
+            sys_ns: 0,
+            voluntary_switches: vol,
+            involuntary_switches: inv,
+            peak_rss_kib: 2048,
+            concurrency: Some(48.9),
+            lateness: None,
+            cluster: None,
+        };
+        Cell {
+            workload: "w".into(),
+            class,
+            serial: false,
+            model: "interleave".into(),
+            role: Role::Engine,
+            anchor: None,
+            concurrent: true,
+            parallel: false,
+            preemptive: false,
+            threads: 1,
+            cores: 1,
+            size: 1,
+            unit: String::new(),
+            status: Status::Ok,
+            reason: None,
+            answer: "1".into(),
+            reference: "1".into(),
+            verified: true,
+            wall_ns: 1_000_000,
+            wall_min_ns: 1_000_000,
+            wall_max_ns: 1_000_000,
+            cpu_ns: 1_000_000,
+            speedup: Some(151.6),
+            efficiency: Some(151.6),
+            concurrency: Some(48.9),
+            lateness: None,
+            peak_rss_kib: 2048,
+            warmup_ns: 0,
+            runs: vec![run(5, 1), run(7, 2), run(9, 30)],
+            trace: None,
+        }
+    }
+
+    #[test]
+    fn efficiency_only_where_work_computes_concurrency_elsewhere() {
+        let io = super::row(&cell(Class::Io));
+        assert_eq!(io[5], "×48.9", "{io:?}");
+        assert!(!io.iter().any(|c| c == "151.60"), "{io:?}");
+        let mut cpu = cell(Class::Cpu);
+        cpu.efficiency = Some(0.98);
+        assert_eq!(super::row(&cpu)[5], "0.98");
+    }
+
+    #[test]
+    fn rows_carry_context_switches_and_peak_memory() {
+        let r = super::row(&cell(Class::Io));
+        assert_eq!(
+            r[7], "7+2",
+            "the runs' median voluntary+involuntary switches"
+        );
+        assert_eq!(r[8], "2.0 MiB");
+        assert_eq!(super::HEADERS[7], "ctx sw");
+        assert_eq!(super::HEADERS[8], "peak RSS");
+    }
+
     #[test]
     fn durations() {
         assert_eq!(super::duration(1_500), "2 µs");

@@ -16,8 +16,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The version of this schema; bumped on any change that is not an added
-/// optional field.
-pub const SCHEMA: u32 = 1;
+/// optional field. Version 2 added verdicts' [`Judgement`], ratio and
+/// interval, and the machine's [`Bandwidth`].
+pub const SCHEMA: u32 = 2;
 
 /// Everything one `cvp compare` measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,56 @@ pub struct Machine {
     /// CPUs and timings, parallel ones most, are disturbed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_average: Option<f64>,
+    /// Memory bandwidth measured by a STREAM-style triad before the cells
+    /// ran: what memory-bound work is judged against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<Bandwidth>,
+}
+
+/// Memory bandwidth of a machine, measured by a STREAM-style triad
+/// (`a[i] = b[i] + s * c[i]` over three `f64` arrays much larger than the
+/// caches, 24 bytes moved per element, best of several passes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bandwidth {
+    /// Bytes of each of the three arrays.
+    pub array_bytes: u64,
+    /// The triad at each thread count measured, by thread count.
+    pub triad: Vec<Triad>,
+}
+
+impl Bandwidth {
+    /// The triad measured at `threads` threads, or at the nearest count
+    /// below it; `None` when nothing at or below it was measured.
+    pub fn at(&self, threads: usize) -> Option<&Triad> {
+        self.triad
+            .iter()
+            .filter(|t| t.threads <= threads)
+            .max_by_key(|t| t.threads)
+    }
+
+    /// How much faster memory serves `threads` threads than one: the most
+    /// a job bound by memory bandwidth can speed up at that count. The best
+    /// triad at or below `threads` counts, since a job on that many threads
+    /// can always leave some idle, so the ceiling is never below 1.
+    pub fn ceiling(&self, threads: usize) -> Option<f64> {
+        let one = self.at(1)?.bytes_per_s;
+        let many = self
+            .triad
+            .iter()
+            .filter(|t| t.threads <= threads)
+            .map(|t| t.bytes_per_s)
+            .fold(one, f64::max);
+        (one > 0.0).then(|| many / one)
+    }
+}
+
+/// One triad measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Triad {
+    /// Threads, each on its own slice of the arrays.
+    pub threads: usize,
+    /// Bytes moved per second (reads and writes counted, STREAM's rule).
+    pub bytes_per_s: f64,
 }
 
 /// The settings of a comparison.
@@ -219,7 +270,8 @@ pub struct Cell {
     /// Sequential median wall over this cell's, same workload and size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speedup: Option<f64>,
-    /// Speedup over the cores the model may use.
+    /// Speedup over the cores the model may use; only for the classes
+    /// that compute ([`Class::computes`]), where it means something.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
     /// Task sets: median achieved concurrency (Little's law: summed task
@@ -358,6 +410,45 @@ impl SpanKind {
     }
 }
 
+/// How a claim came out, judged with the noise of every run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Judgement {
+    /// Every run supports the claim: its whole interval is on the claim's
+    /// side of the threshold.
+    Holds,
+    /// Every run contradicts it: the whole interval is on the other side.
+    DoesNotHold,
+    /// The interval straddles the threshold: the runs disagree.
+    TooNoisy,
+    /// The cells it needs are missing or did not run.
+    #[default]
+    NotJudged,
+}
+
+impl Judgement {
+    /// The words shown in reports: `holds`, `does not hold`, `too noisy to
+    /// tell`, `not judged`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Judgement::Holds => "holds",
+            Judgement::DoesNotHold => "does not hold",
+            Judgement::TooNoisy => "too noisy to tell",
+            Judgement::NotJudged => "not judged",
+        }
+    }
+
+    /// `Some(true)` for holds, `Some(false)` for does not hold, `None`
+    /// otherwise: [`Verdict::holds`].
+    pub fn holds(self) -> Option<bool> {
+        match self {
+            Judgement::Holds => Some(true),
+            Judgement::DoesNotHold => Some(false),
+            Judgement::TooNoisy | Judgement::NotJudged => None,
+        }
+    }
+}
+
 /// A claim of the field, checked against the measured cells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -367,9 +458,24 @@ pub struct Verdict {
     /// The workload it is about, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
-    /// Whether the measurement supports the claim; `None` when the cells it
-    /// needs are missing.
+    /// Whether the measurement supports the claim; `None` when it is too
+    /// noisy to tell or the cells it needs are missing
+    /// ([`Judgement::holds`] of [`Verdict::judgement`]).
     pub holds: Option<bool>,
+    /// How the claim came out.
+    #[serde(default)]
+    pub judgement: Judgement,
+    /// The ratio the claim is decided on (a ratio of median wall times,
+    /// or of median lateness), when it rests on one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// The interval of that ratio over every run of both cells: `[lowest,
+    /// highest]` (see the verdict module for how it is formed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
+    /// The threshold the ratio is judged against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     /// The claim as measured, in one sentence with the numbers.
     pub text: String,
     /// Labels of the cells it rests on.

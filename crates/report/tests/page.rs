@@ -149,6 +149,7 @@ fn report(cells: Vec<Cell>) -> Report {
             os: "test os".into(),
             rustc: "rustc test".into(),
             load_average: None,
+            bandwidth: None,
         },
         settings: Settings {
             preset: "test".into(),

@@ -19,7 +19,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
-use crate::{Cell, SpanKind, Status, Trace};
+use crate::{Bandwidth, Cell, Class, SpanKind, Status, Trace};
 
 type Drawn<T> = Result<T, Box<dyn StdError>>;
 
@@ -255,14 +255,26 @@ pub(crate) struct Scaling {
     pub(crate) wrong: Vec<(usize, f64)>,
     /// Thread counts whose cell failed, timed out or does not apply.
     pub(crate) missing: Vec<(usize, Status)>,
-    /// The fitted serial fraction, when the points allow one.
+    /// The fitted serial fraction, when the points can carry one.
     pub(crate) fit: Option<AmdahlFit>,
+    /// Why there is no fit, and what would allow one.
+    pub(crate) no_fit: Option<String>,
+    /// For memory-bound work: `(threads, speedup)` the measured memory
+    /// bandwidth allows, from the triad (its speedup over one thread).
+    pub(crate) ceiling: Vec<(usize, f64)>,
 }
 
-/// Groups a workload's parallel cells by model and fits each.
-pub(crate) fn scaling(cells: &[&Cell]) -> Vec<Scaling> {
+/// Why memory-bound work gets no Amdahl fit.
+pub(crate) const MEMORY_BOUND: &str =
+    "memory-bound: judged against the machine's measured memory bandwidth, not Amdahl's law";
+
+/// Groups a workload's parallel cells by model and fits each: Amdahl's law
+/// for the cpu class, the memory-bandwidth ceiling (when `bandwidth` was
+/// measured) for the memory class.
+pub(crate) fn scaling(cells: &[&Cell], bandwidth: Option<&Bandwidth>) -> Vec<Scaling> {
     let mut by_model: BTreeMap<usize, Scaling> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
+    let memory = cells.iter().any(|c| c.class == Class::Memory);
     for cell in cells.iter().filter(|c| c.parallel) {
         let idx = match order.iter().position(|m| *m == cell.model) {
             Some(i) => i,
@@ -277,6 +289,8 @@ pub(crate) fn scaling(cells: &[&Cell]) -> Vec<Scaling> {
             wrong: Vec::new(),
             missing: Vec::new(),
             fit: None,
+            no_fit: None,
+            ceiling: Vec::new(),
         });
         match (cell.status, cell.speedup) {
             (Status::Ok, Some(v)) => s.points.push((cell.cores.max(1), v)),
@@ -287,15 +301,32 @@ pub(crate) fn scaling(cells: &[&Cell]) -> Vec<Scaling> {
     let mut out: Vec<Scaling> = by_model.into_values().collect();
     for s in &mut out {
         s.points.sort_by_key(|p| p.0);
-        s.fit = fit_amdahl(&s.points);
+        if memory {
+            s.no_fit = Some(MEMORY_BOUND.into());
+            if let Some(bw) = bandwidth {
+                s.ceiling = bw
+                    .triad
+                    .iter()
+                    .filter_map(|t| Some((t.threads, bw.ceiling(t.threads)?)))
+                    .collect();
+            }
+            continue;
+        }
+        match fit_amdahl(&s.points) {
+            Ok(f) => s.fit = Some(f),
+            Err(no) => s.no_fit = Some(no.to_string()),
+        }
     }
     out
 }
 
 /// Speedup against cores for each parallel model of a workload, on log-log
-/// axes from 1 to 64 cores: measured points joined by a solid line, the
-/// fitted Amdahl curve dashed across the whole range with its predictions
-/// at 16 and 64 cores marked, and ideal (linear) scaling in grey.
+/// axes from 1 to 64 cores: measured points joined by a solid line; where
+/// at least three core counts allow it, the fitted Amdahl curve dashed
+/// across the whole range inside the shaded band of its predictions, with
+/// its predictions at 16 and 64 cores marked; for memory-bound work, the
+/// ceiling the measured memory bandwidth allows; ideal (linear) scaling in
+/// grey.
 pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<String>> {
     if !models
         .iter()
@@ -306,16 +337,24 @@ pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<
     let max_p = *PREDICT_AT.iter().max().unwrap_or(&64) as f64;
     let all = models
         .iter()
-        .flat_map(|m| m.points.iter().chain(&m.wrong))
+        .flat_map(|m| m.points.iter().chain(&m.wrong).chain(&m.ceiling))
         .map(|p| p.1);
     let y_lo = all.clone().fold(1.0f64, f64::min) / 1.5;
     let y_hi = max_p * 1.5;
+    let memory = models
+        .iter()
+        .any(|m| m.no_fit.as_deref() == Some(MEMORY_BOUND));
+    let title = if memory {
+        format!("{workload}: scaling against memory bandwidth")
+    } else {
+        format!("{workload}: scaling and Amdahl's fit")
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{workload}: scaling and Amdahl's fit"), (FONT, 18))
+            .caption(title, (FONT, 18))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -341,18 +380,50 @@ pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<
             .label("ideal (speedup = cores)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], GREY.stroke_width(1)));
 
+        // The bandwidth ceiling is the machine's, the same for every model.
+        if let Some(m) = models.iter().find(|m| !m.ceiling.is_empty()) {
+            let pts: Vec<(f64, f64)> = m.ceiling.iter().map(|&(p, s)| (p as f64, s)).collect();
+            chart
+                .draw_series([DashedPathElement::new(
+                    pts.clone(),
+                    8,
+                    3,
+                    INK.stroke_width(2),
+                )])?
+                .label("memory-bandwidth ceiling (STREAM triad, over 1 thread)")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], INK.stroke_width(2)));
+            chart.draw_series(pts.iter().map(|&p| Cross::new(p, 5, INK.stroke_width(2))))?;
+        }
+
+        let curve_ps: Vec<f64> = (0..=60).map(|k| 2f64.powf(k as f64 / 10.0)).collect();
         for (i, m) in models.iter().enumerate() {
             let color = PALETTE[(i + 1) % PALETTE.len()];
             let label = match &m.fit {
-                Some(f) => format!(
-                    "{}: f = {:.3}, predicts {} at 16, {} at 64 cores",
-                    m.model,
-                    f.serial_fraction,
-                    fmt_ratio(f.at_16),
-                    fmt_ratio(f.at_64)
-                ),
-                None => format!("{}: too few points to fit", m.model),
+                Some(f) => {
+                    let (lo, hi) = f.predict_band(16);
+                    format!(
+                        "{}: f = {:.3} (rms {:.2}), predicts {} ({}–{}) at 16 cores",
+                        m.model,
+                        f.serial_fraction,
+                        f.rms_error,
+                        fmt_ratio(f.at_16),
+                        fmt_ratio(lo),
+                        fmt_ratio(hi),
+                    )
+                }
+                None if m.ceiling.is_empty() && m.no_fit.as_deref() != Some(MEMORY_BOUND) => {
+                    format!("{}: measured only (a fit needs 3 core counts)", m.model)
+                }
+                None => format!("{}: measured", m.model),
             };
+            if let Some(f) = &m.fit {
+                let mut band: Vec<(f64, f64)> = curve_ps
+                    .iter()
+                    .map(|&p| (p, f.predict_band_at(p).0))
+                    .collect();
+                band.extend(curve_ps.iter().rev().map(|&p| (p, f.predict_band_at(p).1)));
+                chart.draw_series([Polygon::new(band, color.mix(0.12).filled())])?;
+            }
             let pts: Vec<(f64, f64)> = m.points.iter().map(|&(p, s)| (p as f64, s)).collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
@@ -367,9 +438,9 @@ pub(crate) fn scaling_chart(workload: &str, models: &[Scaling]) -> Drawn<Option<
                     .map(|&(p, s)| Cross::new((p as f64, s), 6, WRONG.stroke_width(2))),
             )?;
             if let Some(f) = &m.fit {
-                let curve: Vec<(f64, f64)> = (0..=60)
-                    .map(|k| 2f64.powf(k as f64 / 10.0))
-                    .map(|p| (p, 1.0 / (f.serial_fraction + (1.0 - f.serial_fraction) / p)))
+                let curve: Vec<(f64, f64)> = curve_ps
+                    .iter()
+                    .map(|&p| (p, 1.0 / (f.serial_fraction + (1.0 - f.serial_fraction) / p)))
                     .collect();
                 chart.draw_series([DashedPathElement::new(curve, 6, 4, color.stroke_width(1))])?;
                 chart.draw_series(
@@ -761,14 +832,68 @@ mod test {
             cell("decompose", 2, Status::Failed, None),
         ];
         let refs: Vec<&Cell> = cells.iter().collect();
-        let models = scaling(&refs);
+        let models = scaling(&refs, None);
         assert_eq!(models.len(), 2);
         assert_eq!(models[0].model, "rayon");
-        assert!(models[0].fit.is_some());
+        // Two core counts: measured points, no fit, and the run that would allow one.
+        assert!(models[0].fit.is_none());
+        assert!(
+            models[0]
+                .no_fit
+                .as_deref()
+                .unwrap()
+                .contains("--threads 1,2,4"),
+            "{:?}",
+            models[0].no_fit
+        );
         assert!(models[1].fit.is_none());
         assert_eq!(models[1].missing, vec![(2, Status::Failed)]);
         let svg = scaling_chart("mandelbrot", &models).unwrap().unwrap();
-        assert!(svg.contains("predicts"));
+        assert!(!svg.contains("predicts"));
+        assert!(svg.contains("measured only (a fit needs 3 core counts)"));
+
+        let mut sweep = vec![cell("sequential", 1, Status::Ok, Some(1.0))];
+        for (t, s) in [(1, 0.98), (2, 1.9), (4, 3.5)] {
+            sweep.push(cell("rayon", t, Status::Ok, Some(s)));
+        }
+        let refs: Vec<&Cell> = sweep.iter().collect();
+        let models = scaling(&refs, None);
+        let fit = models[0].fit.expect("three core counts carry a fit");
+        assert!(fit.rms_error < 0.1, "{fit:?}");
+        let svg = scaling_chart("mandelbrot", &models).unwrap().unwrap();
+        assert!(
+            svg.contains("predicts") && svg.contains("<polygon"),
+            "a band"
+        );
+    }
+
+    #[test]
+    fn memory_bound_scaling_draws_the_bandwidth_ceiling_not_amdahl() {
+        let mut cells = vec![cell("sequential", 1, Status::Ok, Some(1.0))];
+        for (t, s) in [(1, 1.0), (2, 1.3), (4, 1.5)] {
+            cells.push(cell("rayon", t, Status::Ok, Some(s)));
+        }
+        for c in &mut cells {
+            c.class = Class::Memory;
+        }
+        let bw = Bandwidth {
+            array_bytes: 1 << 26,
+            triad: [(1, 10e9), (2, 14e9), (4, 15e9)]
+                .map(|(threads, bytes_per_s)| crate::Triad {
+                    threads,
+                    bytes_per_s,
+                })
+                .to_vec(),
+        };
+        let refs: Vec<&Cell> = cells.iter().collect();
+        let models = scaling(&refs, Some(&bw));
+        assert!(models[0].fit.is_none());
+        assert_eq!(models[0].no_fit.as_deref(), Some(MEMORY_BOUND));
+        assert_eq!(models[0].ceiling.len(), 3);
+        assert!((models[0].ceiling[2].1 - 1.5).abs() < 1e-9);
+        let svg = scaling_chart("sum", &models).unwrap().unwrap();
+        assert!(svg.contains("memory-bandwidth ceiling"));
+        assert!(!svg.contains("predicts"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::{SpanKind, Trace};
 ///
 /// `pid` numbers the model (its place in the registry), so that several
 /// files loaded together keep their models apart; `title` names the process.
-pub(crate) fn chrome_trace(title: &str, pid: u32, trace: &Trace) -> String {
+pub fn chrome_trace(title: &str, pid: u32, trace: &Trace) -> String {
     let mut events = Vec::with_capacity(trace.spans.len() + trace.lanes as usize + 1);
     events.push(
         json!({"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": title}}),

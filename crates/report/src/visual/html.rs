@@ -109,10 +109,11 @@ pub(crate) fn section_anchor(workload: &str) -> String {
 const FOLD_CELLS: usize = 3;
 
 fn verdict_item(out: &mut String, v: &Verdict) {
-    let (class, mark) = match v.holds {
-        Some(true) => ("holds", "✓ holds"),
-        Some(false) => ("fails", "✗ does not hold"),
-        None => ("unknown", "? not measured"),
+    let (class, mark) = match v.judgement {
+        crate::Judgement::Holds => ("holds", "✓ holds"),
+        crate::Judgement::DoesNotHold => ("fails", "✗ does not hold"),
+        crate::Judgement::TooNoisy => ("unknown", "≈ too noisy to tell"),
+        crate::Judgement::NotJudged => ("unknown", "? not judged"),
     };
     let key = format!("{}@{}", v.claim, v.workload.as_deref().unwrap_or("*"));
     let _ = write!(
@@ -201,23 +202,40 @@ fn scaling_table(out: &mut String, models: &[Scaling]) {
     for m in models {
         match &m.fit {
             Some(f) => {
+                let at = |p: usize| {
+                    let (lo, hi) = f.predict_band(p);
+                    format!(
+                        "{} ({}–{})",
+                        fmt_ratio(f.predict(p)),
+                        fmt_ratio(lo),
+                        fmt_ratio(hi)
+                    )
+                };
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td>{:.3}</td><td>±{:.2} ({} point{})</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{:.3} ({:.3}–{:.3})</td><td>rms ±{:.2} over {} points</td><td>{}</td><td>{}</td></tr>",
                     esc(&m.model),
                     f.serial_fraction,
+                    f.band[0],
+                    f.band[1],
                     f.rms_error,
                     f.points,
-                    if f.points == 1 { "" } else { "s" },
-                    fmt_ratio(f.at_16),
-                    fmt_ratio(f.at_64),
+                    at(16),
+                    at(64),
                 );
             }
             None => {
+                let measured: Vec<String> = m
+                    .points
+                    .iter()
+                    .map(|(p, s)| format!("{} on {p}", fmt_ratio(*s)))
+                    .collect();
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td colspan=\"4\">no fit: needs a correct cell at more than one core</td></tr>",
-                    esc(&m.model)
+                    "<tr><td>{}</td><td colspan=\"4\">measured {}; no fit: {}</td></tr>",
+                    esc(&m.model),
+                    esc(&measured.join(", ")),
+                    esc(m.no_fit.as_deref().unwrap_or("no correct cell"))
                 );
             }
         }
@@ -629,6 +647,10 @@ mod test {
             claim: "io-concurrency-wins".into(),
             workload: None,
             holds: Some(true),
+            judgement: crate::Judgement::Holds,
+            ratio: None,
+            interval: None,
+            threshold: None,
             text: "x".into(),
             cells: vec!["latency-fanout/interleave/1".into(), "echo/tokio/1".into()],
         };

@@ -25,8 +25,8 @@
 //!
 //! ```
 //! use cvp_report::visual::fit_amdahl;
-//! let fit = fit_amdahl(&[(2, 1.6)]).unwrap();
-//! assert!((fit.serial_fraction - 0.25).abs() < 1e-6);
+//! let fit = fit_amdahl(&[(1, 1.0), (2, 1.6), (4, 2.29)]).unwrap();
+//! assert!((fit.serial_fraction - 0.25).abs() < 0.01);
 //! ```
 
 mod amdahl;
@@ -40,8 +40,9 @@ mod timeline;
 
 use std::path::{Path, PathBuf};
 
-pub use amdahl::{fit_amdahl, AmdahlFit, PREDICT_AT};
+pub use amdahl::{fit_amdahl, AmdahlFit, NoFit, MIN_POINTS, PREDICT_AT};
 pub use benches::{bench_table, is_engine};
+pub use chrome_trace::chrome_trace;
 pub use timeline::Timeline;
 
 use crate::Error;
@@ -55,8 +56,10 @@ const SPEEDUP_CAPTION: &str =
     "Bars: median speedup over sequential; whiskers: slowest to fastest run; \
      red: wrong answer; failed, timed-out and n/a cells are listed with their reason.";
 const SCALING_CAPTION: &str =
-    "Solid: measured; dashed: Amdahl's law with the fitted serial fraction f, \
-     out to 64 cores (rings: its predictions at 16 and 64); grey: ideal scaling.";
+    "Solid: measured. Where a model ran at 3 or more core counts, dashed: Amdahl's law \
+     with the fitted serial fraction f, out to 64 cores, in the shaded band of fits that \
+     each leave one point out (rings: its predictions at 16 and 64). Memory-bound work: \
+     the ceiling the measured memory bandwidth allows instead. Grey: ideal scaling.";
 const LATENESS_CAPTION: &str =
     "How late a 1 ms periodic probe woke while the workload ran: a model \
      that never preempts a busy task shows it here.";
@@ -366,7 +369,7 @@ fn write_with(
         // Amdahl's law is about computation: jobs only.
         let is_job = class.is_some_and(Class::computes);
         let scaling = if is_job {
-            charts::scaling(&cells)
+            charts::scaling(&cells, report.machine.bandwidth.as_ref())
         } else {
             Vec::new()
         };

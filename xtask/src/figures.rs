@@ -1,0 +1,442 @@
+//! `cargo xtask figures [--check]`: the figures the READMEs cite, generated
+//! from the committed reference results, so that no figure is typed by
+//! hand.
+//!
+//! Each generated block sits between two marker comments in a markdown
+//! file, `<!-- figures:NAME -->` and `<!-- /figures:NAME -->`, and is
+//! rewritten from a committed `report.json`. `--check` (and the test
+//! below, part of `cargo test --workspace`) fails when a block differs
+//! from what the report gives: a README cannot disagree with the results
+//! it cites.
+//!
+//! | file | block | from |
+//! |---|---|---|
+//! | README.md | `speedup`, `probe`, `example`, `sweep-16` | results/report.json, results/scaling-16core-xeon/report.json |
+//! | results/scaling-16core-xeon/README.md | `speedup-16`, `predictions` | its report.json |
+//! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use cvp_report::visual::fit_amdahl;
+use cvp_report::{render, Cell, Class, Report, Role, Status};
+
+use crate::util::root;
+
+/// The reference results the root README cites.
+pub(crate) const REFERENCE: &str = "results";
+/// The 16-core sweep.
+const SWEEP_16: &str = "results/scaling-16core-xeon";
+/// decompose against rayon on the same machine.
+const SWEEP_16_DECOMPOSE: &str = "results/scaling-16core-xeon-decompose";
+
+/// Thread counts the 16-core check fits on, and those it predicts.
+pub(crate) const FIT_ON: [usize; 3] = [1, 2, 4];
+pub(crate) const PREDICT: [usize; 2] = [8, 16];
+
+pub(crate) struct Figures {
+    /// Fail on a difference instead of writing.
+    pub(crate) check: bool,
+}
+
+impl Figures {
+    pub(crate) fn run(&self) -> Result<()> {
+        let stale = update(&root(), self.check)?;
+        if self.check && !stale.is_empty() {
+            bail!(
+                "figures out of date in {}: run `cargo xtask figures`",
+                stale.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Rewrites (or with `check`, only compares) every generated block under
+/// `root`; returns the blocks that differed, as `FILE:NAME`.
+pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
+    let reference = read(root, REFERENCE)?;
+    let sweep = read(root, SWEEP_16)?;
+    let decompose = read(root, SWEEP_16_DECOMPOSE)?;
+    let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
+        (
+            root.join("README.md"),
+            vec![
+                ("speedup", speedup_table(&reference)),
+                ("probe", probe_table(&reference)),
+                ("example", example(&reference, "fetch-then-crunch")),
+                ("sweep-16", speedup_at(&sweep, 16)),
+            ],
+        ),
+        (
+            root.join(SWEEP_16).join("README.md"),
+            vec![
+                ("speedup-16", speedup_at(&sweep, 16)),
+                ("predictions", predictions(&sweep)),
+            ],
+        ),
+        (
+            root.join(SWEEP_16_DECOMPOSE).join("README.md"),
+            vec![("decompose-vs-rayon", engine_over_anchor(&decompose))],
+        ),
+    ];
+    let mut stale = Vec::new();
+    for (path, blocks) in files {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let mut new = text.clone();
+        for (name, body) in &blocks {
+            let replaced = replace_block(&new, name, body)
+                .with_context(|| format!("in {}", path.display()))?;
+            if replaced != new {
+                stale.push(format!(
+                    "{}:{name}",
+                    path.strip_prefix(root).unwrap_or(&path).display()
+                ));
+            }
+            new = replaced;
+        }
+        if !check && new != text {
+            std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("updated {}", path.display());
+        }
+    }
+    Ok(stale)
+}
+
+fn read(root: &Path, dir: &str) -> Result<Report> {
+    let path = root.join(dir).join("report.json");
+    cvp_report::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// `text` with the block `name` replaced by `body`.
+fn replace_block(text: &str, name: &str, body: &str) -> Result<String> {
+    let (open, close) = (
+        format!("<!-- figures:{name} -->"),
+        format!("<!-- /figures:{name} -->"),
+    );
+    let Some(start) = text.find(&open) else {
+        bail!("no `{open}` marker");
+    };
+    let after = start + open.len();
+    let Some(end) = text[after..].find(&close).map(|i| after + i) else {
+        bail!("no `{close}` marker after `{open}`");
+    };
+    Ok(format!(
+        "{}\n{}\n{}",
+        &text[..after],
+        body.trim_end(),
+        &text[end..]
+    ))
+}
+
+/// Workloads in the order their cells appear.
+fn workloads(r: &Report) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in &r.cells {
+        if !out.contains(&c.workload.as_str()) {
+            out.push(&c.workload);
+        }
+    }
+    out
+}
+
+/// Models in the order their cells appear.
+fn models(r: &Report) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in &r.cells {
+        if !out.contains(&c.model.as_str()) {
+            out.push(&c.model);
+        }
+    }
+    out
+}
+
+fn find<'r>(r: &'r Report, w: &str, m: &str, threads: Option<usize>) -> Option<&'r Cell> {
+    r.cells
+        .iter()
+        .find(|c| c.workload == w && c.model == m && threads.is_none_or(|t| c.threads == t))
+}
+
+/// `1.93x`, `168x`; the status word for a cell that did not run correctly.
+fn speedup_of(c: Option<&Cell>) -> String {
+    match c {
+        None => "–".into(),
+        Some(c) if c.status != Status::Ok => c.status.label().into(),
+        Some(c) => match c.speedup {
+            Some(s) if s >= 10.0 => format!("{s:.0}x"),
+            Some(s) => format!("{s:.2}x"),
+            None => "–".into(),
+        },
+    }
+}
+
+/// A markdown table header: the first `left` columns aligned left (names),
+/// the rest right (figures).
+fn header_left(cols: &[&str], left: usize) -> String {
+    let mut s = format!("| {} |\n|", cols.join(" | "));
+    for i in 0..cols.len() {
+        s += if i < left.max(1) { "---|" } else { "--:|" };
+    }
+    s + "\n"
+}
+
+fn header(cols: &[&str]) -> String {
+    header_left(cols, 1)
+}
+
+/// Where a table comes from, as its caption line.
+fn source(r: &Report, dir: &str) -> String {
+    format!(
+        "*From `{dir}/report.json`: {}, {} cores; preset {}, threads {:?}, runs {}.*\n",
+        r.machine.cpu_model,
+        r.machine.cores,
+        r.settings.preset,
+        r.settings.threads,
+        r.settings.runs
+    )
+}
+
+/// Median speedup over sequential, one row per workload, one column per model.
+fn speedup_table(r: &Report) -> String {
+    let ms = models(r);
+    let mut cols = vec!["workload"];
+    cols.extend(&ms);
+    let mut out = header(&cols);
+    for w in workloads(r) {
+        let row: Vec<String> = ms.iter().map(|m| speedup_of(find(r, w, m, None))).collect();
+        let _ = writeln!(out, "| {w} | {} |", row.join(" | "));
+    }
+    out + "\n" + &source(r, REFERENCE)
+}
+
+/// The probe's lateness by model.
+fn probe_table(r: &Report) -> String {
+    let mut out = header(&["model", "cores", "lateness p50", "p99", "worst"]);
+    // Only cells that ran correctly have a lateness worth showing.
+    for c in r.cells.iter().filter(|c| c.class == Class::Probe) {
+        let Some(l) = c.lateness.filter(|_| c.status == Status::Ok) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            c.model,
+            c.cores,
+            render::duration(l.p50_ns),
+            render::duration(l.p99_ns),
+            render::duration(l.max_ns)
+        );
+    }
+    out + "\n" + &source(r, REFERENCE)
+}
+
+/// One workload's terminal table and verdicts, as `cvp compare` prints them.
+fn example(r: &Report, w: &str) -> String {
+    let mut one = r.clone();
+    one.cells.retain(|c| c.workload == w);
+    one.verdicts.retain(|v| v.workload.as_deref() == Some(w));
+    let text = render::text(&one);
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with(w))
+        .filter(|l| !l.is_empty())
+        .collect();
+    format!("```\n{}\n```", table.join("\n"))
+}
+
+/// Median speedup at `threads` threads, one row per workload, one column
+/// per model other than the baseline.
+fn speedup_at(r: &Report, threads: usize) -> String {
+    let ms: Vec<&str> = models(r)
+        .into_iter()
+        .filter(|m| {
+            r.cells
+                .iter()
+                .any(|c| c.model == *m && c.role != Role::Baseline)
+        })
+        .collect();
+    let mut cols = vec!["workload"];
+    cols.extend(&ms);
+    let mut out = header(&cols);
+    for w in workloads(r) {
+        let row: Vec<String> = ms
+            .iter()
+            .map(|m| speedup_of(find(r, w, m, Some(threads))))
+            .collect();
+        let _ = writeln!(out, "| {w} | {} |", row.join(" | "));
+    }
+    out + "\n"
+        + &format!(
+            "*Median speedup over sequential at {threads} threads, from `report.json` \
+             ({}, {} cores).*\n",
+            r.machine.cpu_model, r.machine.cores
+        )
+}
+
+/// Amdahl fitted on [`FIT_ON`], its predictions at [`PREDICT`] against
+/// what was measured there: the error of the method on this machine.
+pub(crate) fn predictions(r: &Report) -> String {
+    let mut out = header_left(
+        &[
+            "workload",
+            "class",
+            "model",
+            "f (fit on 1, 2, 4)",
+            "rms",
+            "8: predicted (band)",
+            "8: measured",
+            "8: error",
+            "16: predicted (band)",
+            "16: measured",
+            "16: error",
+        ],
+        3,
+    );
+    let mut errors: Vec<f64> = Vec::new();
+    for w in workloads(r) {
+        for m in models(r) {
+            let cells: Vec<&Cell> = r
+                .cells
+                .iter()
+                .filter(|c| c.workload == w && c.model == m && c.parallel)
+                .collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let class = cells[0].class;
+            let at = |t: usize| {
+                cells
+                    .iter()
+                    .find(|c| c.threads == t && c.status == Status::Ok)
+                    .and_then(|c| c.speedup.map(|s| (c.cores, s)))
+            };
+            let fit_pts: Vec<(usize, f64)> = FIT_ON.iter().filter_map(|&t| at(t)).collect();
+            let fit = match fit_amdahl(&fit_pts) {
+                Ok(f) => f,
+                Err(no) => {
+                    let _ = writeln!(
+                        out,
+                        "| {w} | {class} | {m} | no fit: {no} |{}",
+                        " – |".repeat(7)
+                    );
+                    continue;
+                }
+            };
+            let mut row = format!(
+                "| {w} | {class} | {m} | {:.3} | {:.2} |",
+                fit.serial_fraction, fit.rms_error
+            );
+            for p in PREDICT {
+                let (lo, hi) = fit.predict_band(p);
+                let predicted = fit.predict(p);
+                match at(p) {
+                    Some((cores, measured)) if cores == p => {
+                        let err = (predicted - measured) / measured * 100.0;
+                        errors.push(err.abs());
+                        let inside = if (lo..=hi).contains(&measured) {
+                            ""
+                        } else {
+                            " (outside the band)"
+                        };
+                        let _ = write!(
+                            row,
+                            " {predicted:.2}x ({lo:.2}–{hi:.2}) | {measured:.2}x | {err:+.0}%{inside} |"
+                        );
+                    }
+                    _ => {
+                        let _ = write!(row, " {predicted:.2}x ({lo:.2}–{hi:.2}) | – | – |");
+                    }
+                }
+            }
+            out += &row;
+            out.push('\n');
+        }
+    }
+    errors.sort_by(f64::total_cmp);
+    if !errors.is_empty() {
+        let median = errors[errors.len() / 2];
+        let worst = errors[errors.len() - 1];
+        let _ = write!(
+            out,
+            "\n*{} predictions: median absolute error {median:.0}%, worst {worst:.0}%. \
+             Error = (predicted − measured) / measured; band: the fits that leave one of the \
+             three points out. Computed by `cargo xtask figures` from `report.json`.*\n",
+            errors.len()
+        );
+    }
+    out
+}
+
+/// Each engine's median wall time over its anchor's, by thread count.
+fn engine_over_anchor(r: &Report) -> String {
+    let mut threads: Vec<usize> = r.cells.iter().map(|c| c.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let cols: Vec<String> = std::iter::once("workload".to_owned())
+        .chain(threads.iter().map(usize::to_string))
+        .collect();
+    let mut out = header(&cols.iter().map(String::as_str).collect::<Vec<_>>());
+    for w in workloads(r) {
+        let engines: Vec<&Cell> = r
+            .cells
+            .iter()
+            .filter(|c| c.workload == w && c.role == Role::Engine && c.anchor.is_some())
+            .collect();
+        if engines.is_empty() {
+            continue;
+        }
+        let row: Vec<String> = threads
+            .iter()
+            .map(|&t| {
+                let e = engines.iter().find(|c| c.threads == t);
+                let a = e.and_then(|e| find(r, w, e.anchor.as_deref()?, Some(t)));
+                match (e, a) {
+                    (Some(e), Some(a))
+                        if e.status == Status::Ok && a.status == Status::Ok && a.wall_ns > 0 =>
+                    {
+                        format!("{:.2}", e.wall_ns as f64 / a.wall_ns as f64)
+                    }
+                    _ => "–".into(),
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {w} | {} |", row.join(" | "));
+    }
+    out + "\n*decompose's median wall time over rayon's, from `report.json`.*\n"
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn the_readme_figures_are_those_of_the_committed_results() {
+        let stale = update(&root(), true).unwrap();
+        assert!(
+            stale.is_empty(),
+            "figures out of date in {}: run `cargo xtask figures`",
+            stale.join(", ")
+        );
+    }
+
+    #[test]
+    fn a_block_is_replaced_between_its_markers_only() {
+        let text = "a\n<!-- figures:x -->\nold\n<!-- /figures:x -->\nb\n";
+        let new = replace_block(text, "x", "new\n").unwrap();
+        assert_eq!(new, "a\n<!-- figures:x -->\nnew\n<!-- /figures:x -->\nb\n");
+        assert_eq!(replace_block(&new, "x", "new").unwrap(), new);
+        assert!(replace_block(text, "y", "z").is_err());
+    }
+
+    #[test]
+    fn the_16_core_predictions_cover_every_fitted_model() {
+        let sweep = read(&root(), SWEEP_16).unwrap();
+        let table = predictions(&sweep);
+        for w in ["mandelbrot", "primes", "sum", "merge-sort"] {
+            assert!(table.contains(&format!("| {w} |")), "{w} missing:\n{table}");
+        }
+        assert!(table.contains("median absolute error"), "{table}");
+    }
+}
