@@ -58,7 +58,7 @@ pub use measure::{
 pub use models::{find_model, models, ModelInfo, Role};
 pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
 pub use server::EchoServer;
-pub use timeline::record_timelines;
+pub use timeline::{record_timelines, record_timelines_of};
 pub use trace::Recorder;
 
 /// The report's class of a workload's class.

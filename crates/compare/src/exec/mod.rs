@@ -20,14 +20,21 @@ use crate::Error;
 /// Runs one script with the blocking interpreter. The task's latency counts
 /// from the moment the model starts it, so summed latency over wall time is
 /// the number of tasks in flight (Little's law), not the queueing delay.
-/// With a recorder, the whole script is one span on the calling thread.
+/// `epoch` is when the model released the whole set (see
+/// [`ScriptCtx::epoch`]). With a recorder, the whole script is one span on
+/// the calling thread.
 pub(crate) fn run_blocking(
     script: &Script,
     server: Option<SocketAddr>,
+    epoch: Instant,
     rec: Option<&Recorder>,
 ) -> Result<TaskOutcome, Error> {
     let released = Instant::now();
-    let ctx = ScriptCtx { server, released };
+    let ctx = ScriptCtx {
+        server,
+        released,
+        epoch,
+    };
     let outcome = run_script(script, &ctx).map_err(Error::from);
     if let Some(rec) = rec {
         rec.span(format!("task {}", script.id), released, Instant::now());

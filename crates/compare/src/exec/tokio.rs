@@ -57,6 +57,7 @@ pub(crate) fn tasks_on_tokio(
     set: &Arc<TaskSet>,
     server: Option<SocketAddr>,
 ) -> Result<Vec<TaskOutcome>, Error> {
+    let epoch = Instant::now();
     let results = rt.block_on(async {
         let handles: Vec<_> = (0..set.scripts.len())
             .map(|i| {
@@ -65,6 +66,7 @@ pub(crate) fn tasks_on_tokio(
                     let ctx = ScriptCtx {
                         server,
                         released: Instant::now(),
+                        epoch,
                     };
                     run_script_async(&TokioEnv, &set.scripts[i], &ctx).await
                 })

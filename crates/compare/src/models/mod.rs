@@ -90,7 +90,7 @@ pub(crate) trait Model: Sync {
 pub(crate) trait Instance {
     /// Runs a job and returns its answer. With a recorder, the job's
     /// leaves are recorded (see [`crate::trace::run_job`]).
-    fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
 
     /// Runs every script of a set and returns their outcomes, in any order.
     /// With a recorder, what ran when is recorded: a span per script for the
