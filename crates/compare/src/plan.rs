@@ -218,7 +218,7 @@ impl Plan {
         }
         fill_speedups(&mut cells);
         let verdicts = verdicts(&cells);
-        Ok(Report {
+        let mut report = Report {
             schema: SCHEMA,
             machine,
             settings: Settings {
@@ -240,7 +240,10 @@ impl Plan {
             interrupted,
             cells,
             verdicts,
-        })
+            recommendations: Vec::new(),
+        };
+        report.recommendations = cvp_report::recommend(&report);
+        Ok(report)
     }
 }
 
