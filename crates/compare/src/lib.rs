@@ -35,6 +35,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A job of your own ([`cvp_workloads::UserJob`]) gets the same report
+//! from [`compare_job`]; a workload described in a TOML spec, from `cvp
+//! compare --spec FILE`.
+//!
 //! Most users want the `cvp` binary (`cvp compare`) or `cargo xtask
 //! compare`; see the crate's README.
 
@@ -43,6 +47,7 @@ mod exec;
 mod machine;
 mod measure;
 mod models;
+mod own_job;
 mod plan;
 mod server;
 mod timeline;
@@ -56,6 +61,7 @@ pub use measure::{
     run_cell, CellSpec, Runs, DEFAULT_RUNS, LONG_RUN, MAX_RUNS, MIN_MEASURED, VERY_LONG_RUN,
 };
 pub use models::{find_model, models, ModelInfo, Role};
+pub use own_job::{compare_job, JobOptions};
 pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
 pub use server::EchoServer;
 pub use timeline::{record_timelines, record_timelines_of};
