@@ -24,7 +24,10 @@ pub(crate) const AFFINE_ITERS_PER_UNIT: u64 = 960;
 fn affine(units: u64, seed: u64) -> u64 {
     let mut x = seed;
     for _ in 0..units * AFFINE_ITERS_PER_UNIT {
-        x = x.wrapping_mul(A).wrapping_add(C);
+        // The multiplier goes through `black_box`, so the compiler cannot
+        // see the recurrence and replace the loop by its closed form (it
+        // does, otherwise); the load is off the chain of `x`.
+        x = x.wrapping_mul(std::hint::black_box(A)).wrapping_add(C);
     }
     std::hint::black_box(x)
 }
