@@ -212,3 +212,21 @@ fn an_unreadable_or_huge_file_is_one_line_too() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(err.contains("a spec may have at most 1048576"), "{err}");
 }
+
+/// The restatements of built-ins in examples/specs/ compile to exactly the
+/// built-in scripts: a spec costs nothing at run time.
+#[test]
+fn restated_built_ins_compile_to_the_same_scripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/specs");
+    for name in ["latency-fanout", "fetch-then-crunch"] {
+        let spec = load_spec(&dir.join(format!("{name}-spec.toml"))).unwrap();
+        let built_in = cvp_workloads::find(name).unwrap();
+        let (Shape::Tasks(a), Shape::Tasks(b)) = (spec.shape(), built_in.shape()) else {
+            panic!("{name}")
+        };
+        for n in [1, 8, 200] {
+            assert_eq!(a.task_set(n), b.task_set(n), "{name} at {n}");
+        }
+        assert_eq!(spec.class(), built_in.class(), "{name}");
+    }
+}
