@@ -99,3 +99,9 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::SpecError> for Error {
+    fn from(e: crate::SpecError) -> Self {
+        Error::Spec(e)
+    }
+}
