@@ -139,6 +139,9 @@ fn compare_runs_the_good_specs_in_children_and_reports_the_bad_ones() {
     assert_eq!(report.recommendations.len(), 1);
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(md.contains("wins"), "{md}");
+    // Charts and timelines are drawn for a spec's workload as for a built-in.
+    assert!(out_dir.join("charts/speedup-good.svg").exists());
+    assert!(out_dir.join("charts/timeline-good.svg").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
