@@ -232,17 +232,13 @@ fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
             low = Some(lo);
             high = Some(hi);
             let band = format!(
-                "median {what} {} that of {}, min/max envelope {:.2}–{:.2} over {} and {} runs",
-                if probe {
-                    "1/".to_owned() + &times(m)
-                } else {
-                    times(m) + " below"
-                },
+                "the median {what} of {} is {} the winner's (min/max envelope {:.2}–{:.2}, over {} and {} runs)",
                 label(r),
+                times(m),
                 lo,
                 hi,
-                ws.len(),
-                rs.len()
+                rs.len(),
+                ws.len()
             );
             if decided {
                 lines.push(format!("{head}: {band}."));
