@@ -227,7 +227,9 @@ fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
             let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
             let lo = min(&rs) / max(&ws).max(1.0);
             let hi = max(&rs) / min(&ws).max(1.0);
-            decided = lo > 1.0;
+            // One run has no spread: its envelope is a point, not a band.
+            let few = ws.len().min(rs.len()) < 2;
+            decided = lo > 1.0 && !few;
             margin = Some(m);
             low = Some(lo);
             high = Some(hi);
@@ -242,6 +244,10 @@ fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
             );
             if decided {
                 lines.push(format!("{head}: {band}."));
+            } else if few {
+                lines.push(format!(
+                    "{head}, but one run cannot show the noise: {band}; rerun with `--runs 3` or more to tell."
+                ));
             } else {
                 lines.push(format!(
                     "{head}, but too close to tell from {}: {band}; either is a sound choice.",
@@ -374,16 +380,9 @@ fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
     })
 }
 
-/// The recommendation for `workload`: the report's own if it has one,
-/// otherwise worked out from its cells.
+/// The recommendation for `workload`, worked out from its cells, so that a
+/// saved report drawn again follows the current rules.
 pub(crate) fn lines_for(report: &Report, workload: &str) -> Vec<String> {
-    if let Some(r) = report
-        .recommendations
-        .iter()
-        .find(|r| r.workload == workload)
-    {
-        return r.lines.clone();
-    }
     let cells: Vec<&Cell> = report
         .cells
         .iter()

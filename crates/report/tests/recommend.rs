@@ -166,3 +166,18 @@ fn a_job_is_never_told_to_wait_less() {
         rec.lines
     );
 }
+
+#[test]
+fn one_run_each_is_not_a_noise_band() {
+    let r = report(vec![
+        cell("sequential", 1, 1, &[100.0], 99.0),
+        cell("rayon", 2, 2, &[50.0], 100.0),
+    ]);
+    let rec = &recommend(&r)[0];
+    assert!(!rec.decided);
+    assert!(
+        rec.lines[0].contains("one run cannot show the noise"),
+        "{:?}",
+        rec.lines
+    );
+}
