@@ -44,7 +44,7 @@ pub(crate) fn workload() -> Workload {
     Workload {
         name: "probe".into(),
         class: Class::Probe,
-        description: "A ticker due every 1 ms from the start, queued behind n tasks of 2 ms that never yield: a cooperative scheduler runs every task queued ahead of it first, so its lateness grows with their number; preemptive and parallel models tick nearly on time; sequential ticks only once the work is done.".into(),
+        description: "A ticker due every 1 ms from the start, queued behind n tasks of 2 ms that never yield, so its lateness grows with the tasks queued ahead of it: a cooperative scheduler runs them all before it, a pool starts it once a worker is free, a thread per task shares the cores among all of them, and sequential ticks only once the work is done.".into(),
         unit: "background tasks".into(),
         shape: Shape::Tasks(Tasks::new(task_set)),
         presets: [5, 50, 200],
