@@ -121,7 +121,7 @@ pub enum Shape {
 pub enum Origin {
     /// In this crate's catalogue.
     BuiltIn,
-    /// In a spec file (see [`Spec`](crate::Spec)); a child process that
+    /// In a spec file (see [`load_spec`](crate::load_spec)); a child process that
     /// measures it is given this path.
     Spec(PathBuf),
     /// In Rust, by a program that links cvp (see [`UserJob`](crate::UserJob)).
