@@ -64,7 +64,7 @@ impl Workload {
             name: name.into().into(),
             class,
             description: description.into().into(),
-            unit: "run of the job".into(),
+            unit: "job".into(),
             shape: Shape::Job(Job::new(User(job))),
             presets: [1; 3],
             max: 1,
