@@ -22,7 +22,10 @@ fn smoke() {
 #[test]
 fn a_plan_on_threads_gives_a_report_with_speedups_and_verdicts() {
     let mut plan = Plan::new(Preset::Test);
-    plan.workloads = vec![find("n-queens").unwrap(), find("latency-fanout").unwrap()];
+    plan.workloads = vec![
+        find("n-queens").unwrap().clone(),
+        find("latency-fanout").unwrap().clone(),
+    ];
     plan.models = ["interleave", "hybrid"]
         .iter()
         .map(|m| find_model(m).unwrap())
@@ -58,7 +61,7 @@ fn a_plan_on_threads_gives_a_report_with_speedups_and_verdicts() {
 #[test]
 fn a_stopped_plan_reports_what_it_measured() {
     let mut plan = Plan::new(Preset::Test);
-    plan.workloads = vec![find("primes").unwrap()];
+    plan.workloads = vec![find("primes").unwrap().clone()];
     let stop = AtomicBool::new(true);
     let report = plan.run(&stop, &mut |_| {}).unwrap();
     assert!(report.interrupted);

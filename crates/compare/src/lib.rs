@@ -35,6 +35,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A job of your own ([`cvp_workloads::UserJob`]) gets the same report
+//! from [`compare_job`]; a workload described in a TOML spec, from `cvp
+//! compare --spec FILE`.
+//!
 //! Most users want the `cvp` binary (`cvp compare`) or `cargo xtask
 //! compare`; see the crate's README.
 
@@ -44,6 +48,7 @@ mod exec;
 mod machine;
 mod measure;
 mod models;
+mod own_job;
 mod plan;
 mod server;
 mod timeline;
@@ -61,11 +66,12 @@ pub use models::{
     find_model, models, processes, set_processes, ModelInfo, Role, DEFAULT_PROCESSES,
     WORKER_SUBCOMMAND,
 };
+pub use own_job::{compare_job, JobOptions};
 pub use plan::{
     available_cores, child_args, max_threads, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT,
 };
 pub use server::EchoServer;
-pub use timeline::record_timelines;
+pub use timeline::{record_timelines, record_timelines_of};
 pub use trace::Recorder;
 
 /// The report's class of a workload's class.

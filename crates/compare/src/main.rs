@@ -4,8 +4,9 @@
 //! cvp list
 //! cvp run WORKLOAD [--model M] [--size N | --preset P] [--threads T] [--runs K] [--json]
 //!         [--trace[=FILE]]
-//! cvp compare [--workloads a,b] [--models x,y] [--threads 1,2] [--preset quick|default]
-//!             [--runs K] [--cell-timeout S] [--out DIR] [--json]
+//! cvp run --spec FILE [--model M] ...
+//! cvp compare [--workloads a,b] [--spec FILE...] [--models x,y] [--threads 1,2]
+//!             [--preset quick|default] [--runs K] [--cell-timeout S] [--out DIR] [--json]
 //! cvp render [DIR]
 //! ```
 //!
@@ -84,7 +85,11 @@ enum Command {
 #[derive(Args)]
 struct RunArgs {
     /// The workload (see `cvp list`).
-    workload: String,
+    #[arg(required_unless_present = "spec", conflicts_with = "spec")]
+    workload: Option<String>,
+    /// A workload described in a TOML spec file instead (see examples/specs/).
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
     /// The model.
     #[arg(long, default_value = "sequential")]
     model: String,
@@ -127,9 +132,13 @@ struct RunArgs {
 
 #[derive(Args)]
 struct CompareArgs {
-    /// Workloads, comma-separated (default: all).
+    /// Workloads, comma-separated (default: all, or none when --spec is given).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
+    /// Workloads described in TOML spec files (see examples/specs/); a bad
+    /// one is reported and the good ones run.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    spec: Vec<PathBuf>,
     /// Models, comma-separated (default: all; sequential always runs as the baseline).
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
@@ -324,7 +333,12 @@ fn runs(n: Option<usize>) -> Runs {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let w = workload(&args.workload)?;
+    let w = match (&args.spec, &args.workload) {
+        (Some(path), _) => cvp_workloads::load_spec(path).map_err(usage)?,
+        (None, Some(name)) => workload(name)?.clone(),
+        (None, None) => return Err(usage("give a workload or --spec FILE")),
+    };
+    let w = &w;
     let model = find_model(&args.model).map_err(usage)?;
     let size = match (args.size, &args.preset) {
         (Some(n), _) => w.check_size(n).map_err(usage)?,
@@ -344,13 +358,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     spec.trace = args.trace.is_some();
     // A standalone run of a workload that needs the echo server starts its
     // own; `cvp compare` passes the address of the one it runs.
-    let _server = match (
-        args.server,
-        matches!(
-            w.shape(),
-            cvp_workloads::Shape::Tasks(cvp_workloads::Tasks::Echo)
-        ),
-    ) {
+    let _server = match (args.server, w.needs_server()) {
         (Some(addr), _) => {
             spec.server = Some(addr);
             None
@@ -518,8 +526,32 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
         plan.workloads = args
             .workloads
             .iter()
-            .map(|w| workload(w))
+            .map(|w| workload(w).cloned())
             .collect::<Result<_, _>>()?;
+    } else if !args.spec.is_empty() {
+        plan.workloads.clear();
+    }
+    // Every spec is read first: the bad ones are reported, the good ones run.
+    let mut bad_specs = Vec::new();
+    for path in &args.spec {
+        match cvp_workloads::load_spec(path) {
+            Ok(w) if plan.workloads.iter().any(|o| o.name() == w.name()) => {
+                bad_specs.push(format!(
+                    "{}: a workload named `{}` is already in this comparison",
+                    path.display(),
+                    w.name()
+                ));
+            }
+            Ok(w) => plan.workloads.push(w),
+            Err(e) => bad_specs.push(e.to_string()),
+        }
+    }
+    for line in &bad_specs {
+        eprintln!("cvp: {line}");
+    }
+    if plan.workloads.is_empty() {
+        // Every spec was bad, each named on its line above.
+        return Ok(ExitCode::from(2));
     }
     if !args.models.is_empty() {
         plan.models = args
@@ -583,7 +615,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     let timelines = if report.interrupted {
         Vec::new()
     } else {
-        cvp_compare::record_timelines(&report)
+        cvp_compare::record_timelines_of(&report, &plan.workloads)
     };
     cvp_report::visual::write(&args.out, &report, &timelines)?;
     if args.json {
@@ -602,6 +634,17 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
             report.cells.len()
         );
         return Ok(ExitCode::from(130));
+    }
+    if !bad_specs.is_empty() {
+        for line in &bad_specs {
+            eprintln!("cvp: {line}");
+        }
+        eprintln!(
+            "cvp: ran {} workloads; {} spec files were bad (above)",
+            plan.workloads.len(),
+            bad_specs.len()
+        );
+        return Ok(ExitCode::from(2));
     }
     Ok(exit_for(&report.cells))
 }

@@ -66,7 +66,7 @@ impl Runs {
 #[derive(Debug, Clone)]
 pub struct CellSpec {
     /// The workload.
-    pub workload: &'static Workload,
+    pub workload: Workload,
     /// The model.
     pub model: ModelInfo,
     /// `--threads`.
@@ -87,9 +87,9 @@ pub struct CellSpec {
 
 impl CellSpec {
     /// A cell with automatic runs, no server, no known reference, no trace.
-    pub fn new(workload: &'static Workload, model: ModelInfo, threads: usize, size: usize) -> Self {
+    pub fn new(workload: &Workload, model: ModelInfo, threads: usize, size: usize) -> Self {
         Self {
-            workload,
+            workload: workload.clone(),
             model,
             threads,
             size,
@@ -180,7 +180,7 @@ pub fn run_cell(spec: &CellSpec) -> Cell {
         Ok(m) => m,
         Err(e) => return fail(cell, Status::Failed, e.to_string()),
     };
-    if let Some(why) = model.not_applicable(spec.workload, spec.size, spec.threads) {
+    if let Some(why) = model.not_applicable(&spec.workload, spec.size, spec.threads) {
         return fail(cell, Status::NotApplicable, why);
     }
     let measured = catch_unwind(AssertUnwindSafe(|| -> Result<Measured, Error> {
@@ -247,7 +247,7 @@ fn measure(
     instance: &mut dyn Instance,
     reference: String,
 ) -> Result<Measured, Error> {
-    let workload = spec.workload;
+    let workload = &spec.workload;
     // One closure per shape: prepare untimed, then `timed` brackets the run.
     let mut run_once: Box<RunOnce<'_>> = match workload.shape() {
         Shape::Job(job) => {

@@ -12,7 +12,9 @@
 //! few milliseconds per cell, which is not timed.
 //!
 //! [`Isolation::Thread`] runs cells on a thread of this process instead,
-//! for library users and tests. A cell that exceeds its timeout is reported
+//! for library users and tests, and always for a workload defined in Rust
+//! ([`Origin::Rust`]), which exists only in this process. A cell that
+//! exceeds its timeout is reported
 //! as timed out and its thread is **abandoned**: it runs on in the
 //! background (Rust cannot kill a thread) and may slow later cells.
 
@@ -24,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
-use cvp_workloads::{Preset, Shape, Workload};
+use cvp_workloads::{Origin, Preset, Workload};
 
 use crate::measure::{run_cell, CellSpec, Runs, DEFAULT_RUNS};
 use crate::models::{find_model, models, ModelInfo};
@@ -71,8 +73,8 @@ pub enum Progress<'a> {
 /// A comparison to run: workloads × models × thread counts at one preset.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The workloads, in order.
-    pub workloads: Vec<&'static Workload>,
+    /// The workloads, in order: built-in ones, specs' and users' own.
+    pub workloads: Vec<Workload>,
     /// The models, in order. `sequential` is always run as the baseline of
     /// speedups, even when it is not listed.
     pub models: Vec<ModelInfo>,
@@ -113,7 +115,7 @@ impl Plan {
     /// runs, the default timeout, cells on threads.
     pub fn new(preset: Preset) -> Self {
         Self {
-            workloads: cvp_workloads::catalogue().iter().collect(),
+            workloads: cvp_workloads::catalogue().to_vec(),
             models: models().collect(),
             threads: vec![available_cores()],
             preset,
@@ -150,7 +152,7 @@ impl Plan {
     pub fn cells(&self) -> Vec<CellSpec> {
         let sequential = find_model("sequential").expect("sequential is registered");
         let mut out = Vec::new();
-        for &w in &self.workloads {
+        for w in &self.workloads {
             let size = w.size(self.preset);
             let spec = |m: ModelInfo, t: usize, runs: Runs| {
                 let mut s = CellSpec::new(w, m, t, size);
@@ -197,7 +199,7 @@ impl Plan {
         let mut cells = Vec::with_capacity(specs.len());
         let mut interrupted = false;
         let mut index = 0;
-        'workloads: for &w in &self.workloads {
+        'workloads: for w in &self.workloads {
             // The echo server runs only while the cells that need it do.
             let mut server = None;
             let mut server_error = None;
@@ -219,9 +221,12 @@ impl Plan {
                 progress(Progress::Started { index, spec: &spec });
                 let cell = match &server_error {
                     Some(e) => Some(spec.unrun(Status::Failed, e.clone())),
+                    // A workload defined in Rust exists only in this process.
                     None => match &self.isolation {
-                        Isolation::Process { exe } => in_child(exe, &spec, self.cell_timeout, stop),
-                        Isolation::Thread => in_thread(&spec, self.cell_timeout, stop),
+                        Isolation::Process { exe } if *w.origin() != Origin::Rust => {
+                            in_child(exe, &spec, self.cell_timeout, stop)
+                        }
+                        _ => in_thread(&spec, self.cell_timeout, stop),
                     },
                 };
                 let Some(cell) = cell else {
@@ -238,7 +243,7 @@ impl Plan {
         }
         fill_speedups(&mut cells);
         let verdicts = verdicts(&cells, machine.bandwidth.as_ref());
-        Ok(Report {
+        let mut report = Report {
             schema: SCHEMA,
             machine,
             settings: Settings {
@@ -260,12 +265,15 @@ impl Plan {
             interrupted,
             cells,
             verdicts,
-        })
+            recommendations: Vec::new(),
+        };
+        report.recommendations = cvp_report::recommend(&report);
+        Ok(report)
     }
 }
 
 fn needs_server(w: &Workload) -> bool {
-    matches!(w.shape(), Shape::Tasks(t) if t.task_set(1).needs_server())
+    w.needs_server()
 }
 
 /// Speedup over the baseline cell of the same workload and size, and, for
@@ -331,9 +339,14 @@ fn in_thread(spec: &CellSpec, timeout: Duration, stop: &AtomicBool) -> Option<Ce
 
 /// The arguments of `cvp run` that measure `spec` and print it as JSON.
 pub fn child_args(spec: &CellSpec) -> Vec<String> {
-    let mut args = vec![
-        "run".to_owned(),
-        spec.workload.name().to_owned(),
+    let mut args = vec!["run".to_owned()];
+    match spec.workload.origin() {
+        Origin::Spec(path) => {
+            args.extend(["--spec".to_owned(), path.display().to_string()]);
+        }
+        _ => args.push(spec.workload.name().to_owned()),
+    }
+    args.extend([
         "--model".to_owned(),
         spec.model.name.to_owned(),
         "--size".to_owned(),
@@ -343,7 +356,7 @@ pub fn child_args(spec: &CellSpec) -> Vec<String> {
         "--processes".to_owned(),
         crate::processes().to_string(),
         "--json".to_owned(),
-    ];
+    ]);
     match spec.runs {
         Runs::Auto => {}
         Runs::AtLeast(n) => args.extend(["--min-runs".to_owned(), n.to_string()]),

@@ -27,22 +27,19 @@ use cvp_report::{Report, Trace};
 
 /// The workloads drawn as timelines: the first of each class in the report
 /// that needs no echo server (any workload when a class has no other).
-fn chosen(report: &Report) -> Vec<&'static Workload> {
-    let mut out: Vec<&'static Workload> = Vec::new();
+fn chosen<'a>(report: &Report, known: &'a [Workload]) -> Vec<&'a Workload> {
+    let mut out: Vec<&Workload> = Vec::new();
     let names = report.cells.iter().map(|c| c.workload.as_str());
     let mut seen: Vec<&str> = Vec::new();
-    let workloads: Vec<&'static Workload> = names
+    let workloads: Vec<&Workload> = names
         .filter(|n| {
             let new = !seen.contains(n);
             seen.push(n);
             new
         })
-        .filter_map(|n| cvp_workloads::find(n).ok())
+        .filter_map(|n| known.iter().find(|w| w.name() == n))
         .collect();
-    let needs_server = |w: &Workload| match w.shape() {
-        Shape::Tasks(t) => t.task_set(1).needs_server(),
-        Shape::Job(_) => false,
-    };
+    let needs_server = |w: &Workload| w.needs_server();
     for w in &workloads {
         if out.iter().any(|o| o.class() == w.class()) {
             continue;
@@ -65,6 +62,12 @@ fn chosen(report: &Report) -> Vec<&'static Workload> {
 /// A model that cannot run the workload, fails or panics gives a timeline
 /// whose trace is the reason, which the page shows in place of the chart.
 pub fn record_timelines(report: &Report) -> Vec<Timeline> {
+    record_timelines_of(report, cvp_workloads::catalogue())
+}
+
+/// [`record_timelines`] for a report whose workloads include specs' or
+/// users' own: `workloads` are those the report's cells name.
+pub fn record_timelines_of(report: &Report, workloads: &[Workload]) -> Vec<Timeline> {
     let threads = report
         .settings
         .threads
@@ -74,7 +77,7 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
         .unwrap_or(1)
         .max(1);
     let mut out = Vec::new();
-    for w in chosen(report) {
+    for w in chosen(report, workloads) {
         let cell_size = report
             .cells
             .iter()
@@ -113,7 +116,7 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
 }
 
 /// One traced run of `w` on `model`.
-fn record(w: &'static Workload, model: &str, threads: usize, size: usize) -> Result<Trace, String> {
+fn record(w: &Workload, model: &str, threads: usize, size: usize) -> Result<Trace, String> {
     let m = crate::models::lookup(model).map_err(|e| e.to_string())?;
     if let Some(why) = m.not_applicable(w, size, threads) {
         return Err(format!("n/a: {why}"));

@@ -143,7 +143,7 @@ impl<E: Exec> Exec for Traced<'_, E> {
 /// call this rather than [`Job::run`] so every model can be traced.
 pub(crate) fn run_job<E: Exec>(
     exec: &E,
-    job: Job,
+    job: &Job,
     input: &mut JobInput,
     rec: Option<&Recorder>,
 ) -> String {

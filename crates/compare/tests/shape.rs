@@ -122,9 +122,11 @@ fn schedule(set: &TaskSet, policy: Policy) -> String {
                     .map(|i| {
                         let set = Rc::clone(&set);
                         cvp_interleave::spawn(async move {
+                            let now = Instant::now();
                             let ctx = ScriptCtx {
                                 server: None,
-                                released: Instant::now(),
+                                released: now,
+                                epoch: now,
                             };
                             run_script_async(&Timers, &set.scripts[i], &ctx).await
                         })

@@ -26,6 +26,7 @@
 //! ```
 
 mod error;
+mod recommend;
 pub mod render;
 mod schema;
 mod verdict;
@@ -34,6 +35,7 @@ pub mod visual;
 use std::path::Path;
 
 pub use error::Error;
+pub use recommend::{recommend, serial_fraction, Recommendation};
 pub use schema::{
     Bandwidth, Cell, Class, ClusterStats, Judgement, LatenessStats, Machine, Report, Role, Run,
     Settings, Span, SpanKind, Status, Trace, Triad, Verdict, SCHEMA,

@@ -235,6 +235,9 @@ pub fn text(report: &Report) -> String {
         for v in verdicts_of(report, Some(w)) {
             let _ = writeln!(out, "  {} {}", mark(v), v.text);
         }
+        for l in crate::recommend::text_lines(report, w) {
+            let _ = writeln!(out, "  {l}");
+        }
     }
     let summary = verdicts_of(report, None);
     if !summary.is_empty() {
@@ -284,6 +287,10 @@ pub fn markdown(report: &Report) -> String {
         }
         for v in verdicts {
             let _ = writeln!(out, "- {} {}", mark(v), v.text);
+        }
+        let recommendation = crate::recommend::lines_for(report, w);
+        if !recommendation.is_empty() {
+            let _ = writeln!(out, "\n{}", recommendation.join("  \n"));
         }
     }
     let summary = verdicts_of(report, None);

@@ -39,6 +39,10 @@ pub struct Report {
     pub cells: Vec<Cell>,
     /// The field's claims, checked against the cells.
     pub verdicts: Vec<Verdict>,
+    /// Per workload, which model to use and why (see
+    /// [`recommend`](crate::recommend)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recommendations: Vec<crate::Recommendation>,
 }
 
 /// The machine a report was measured on.

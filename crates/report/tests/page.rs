@@ -163,6 +163,7 @@ fn report(cells: Vec<Cell>) -> Report {
         interrupted: false,
         cells,
         verdicts: Vec::new(),
+        recommendations: Vec::new(),
     }
 }
 

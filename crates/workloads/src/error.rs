@@ -11,31 +11,31 @@ pub enum Error {
         /// The name asked for.
         name: String,
         /// Every valid name.
-        valid: Vec<&'static str>,
+        valid: Vec<String>,
     },
     /// No preset has this name.
     UnknownPreset(String),
     /// A size of zero.
     ZeroSize {
         /// The workload.
-        workload: &'static str,
+        workload: String,
     },
     /// A size above the workload's limit (its memory or its running time
     /// would not fit).
     SizeTooLarge {
         /// The workload.
-        workload: &'static str,
+        workload: String,
         /// The size asked for.
         size: usize,
         /// The largest accepted size.
         max: usize,
         /// Why the limit is there.
-        why: &'static str,
+        why: String,
     },
     /// A model's answer differs from the reference.
     Mismatch {
         /// The workload.
-        workload: &'static str,
+        workload: String,
         /// The reference answer.
         expected: String,
         /// The model's answer.
@@ -47,6 +47,9 @@ pub enum Error {
     Io(String),
     /// The echo server's reply (or a request) was malformed.
     BadReply(String),
+    /// A workload spec is malformed or out of bounds (see
+    /// [`load_spec`](crate::load_spec)).
+    Spec(crate::SpecError),
 }
 
 impl fmt::Display for Error {
@@ -90,8 +93,15 @@ impl fmt::Display for Error {
             ),
             Error::Io(e) => write!(f, "socket error: {e}"),
             Error::BadReply(e) => write!(f, "bad echo message: {e}"),
+            Error::Spec(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::SpecError> for Error {
+    fn from(e: crate::SpecError) -> Self {
+        Error::Spec(e)
+    }
+}

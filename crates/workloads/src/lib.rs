@@ -16,11 +16,17 @@
 //!   the same interpreter for any async runtime that implements
 //!   [`AsyncEnv`].
 //!
-//! Every [`Workload`] in the [`catalogue`] has a kebab-case name, a
-//! [`Class`], a description of why it behaves as it does, size [`Preset`]s,
-//! a size limit and a [`reference`](Workload::reference) answer. A model's
-//! answer is checked with [`Workload::verify`]; a mismatch is an
-//! [`Error::Mismatch`] naming both answers.
+//! Every [`Workload`] has a kebab-case name, a [`Class`], a description of
+//! why it behaves as it does, size [`Preset`]s, a size limit and a
+//! [`reference`](Workload::reference) answer. A model's answer is checked
+//! with [`Workload::verify`]; a mismatch is an [`Error::Mismatch`] naming
+//! both answers.
+//!
+//! The catalogue is open. A built-in workload is one file (`src/jobs/` or
+//! `src/tasks/`) and one line in the [`catalogue`]'s registry; a user's
+//! workload is a TOML spec ([`load_spec`]: task sets of seeded waits,
+//! computation and requests, or jobs of seeded uneven items), or a Rust job
+//! of their own ([`UserJob`], [`Workload::from_job`]).
 //!
 //! This crate depends on no async runtime and no thread pool.
 //!
@@ -39,14 +45,18 @@
 
 mod catalogue;
 pub mod echo;
+mod erase;
 mod error;
 mod exec;
 mod job;
 mod jobs;
 mod kernel;
 mod script;
+mod spec;
+mod tasks;
+mod user;
 
-pub use catalogue::{catalogue, find, Class, Preset, Shape, Tasks, Workload, PROBE_PERIOD};
+pub use catalogue::{catalogue, find, Class, Origin, Preset, Shape, Tasks, Workload};
 pub use error::Error;
 pub use exec::{chunks, Exec, Sequential};
 pub use job::{Job, JobInput};
@@ -55,3 +65,9 @@ pub use script::{
     run_script, run_script_async, run_script_timed, AsyncEnv, Lateness, Script, ScriptCtx, Step,
     StepTime, TaskOutcome, TaskSet,
 };
+pub use spec::{
+    load_spec, parse_spec, SpecError, MAX_DURATION_MS, MAX_ITEMS, MAX_JOB_BYTES, MAX_SPEC_BYTES,
+    MAX_STEPS, MAX_TASKS, MAX_TOTAL_UNITS, UNITS_PER_MS,
+};
+pub use tasks::probe::PROBE_PERIOD;
+pub use user::UserJob;

@@ -34,15 +34,21 @@ pub enum Step {
         /// How long the server waits before it replies.
         delay: Duration,
     },
-    /// Tick every `period`, `ticks` times, on deadlines fixed at the start of
-    /// the step, and record how late each tick woke (the responsiveness
-    /// probe).
+    /// Tick every `period`, `ticks` times, on deadlines fixed from the
+    /// set's release ([`ScriptCtx::epoch`]), and record how late each tick
+    /// woke (the responsiveness probe). A ticker that a model starts only
+    /// after other work finds its first deadlines already past: they count
+    /// as late by as much.
     Periodic {
         /// Time between deadlines.
         period: Duration,
         /// Number of ticks.
         ticks: u32,
     },
+    /// Do nothing until this long after the set's release
+    /// ([`ScriptCtx::epoch`]): the task's arrival. Its latency counts from
+    /// its arrival, or from its start if the model starts it later.
+    Arrive(Duration),
 }
 
 /// A task: an id (which seeds its computation) and its steps.
@@ -71,6 +77,10 @@ pub struct ScriptCtx {
     /// passes each task's own start, so that summed latency over wall time
     /// is the number of tasks in flight (Little's law).
     pub released: Instant,
+    /// When the model released the whole set, the same for every task of
+    /// one run: arrivals ([`Step::Arrive`]) and the probe's deadlines
+    /// ([`Step::Periodic`]) count from here.
+    pub epoch: Instant,
 }
 
 /// What one task produced.
@@ -110,6 +120,7 @@ fn expected_value(script: &Script) -> u64 {
                 value = mix(value, sum);
             }
             Step::Periodic { ticks, .. } => value = mix(value, u64::from(ticks)),
+            Step::Arrive(_) => {}
         }
     }
     value
@@ -122,7 +133,8 @@ fn expected_value(script: &Script) -> u64 {
 /// use cvp_workloads::{run_script, Script, ScriptCtx, Step};
 /// use std::time::{Duration, Instant};
 /// let script = Script { id: 1, steps: vec![Step::Wait(Duration::from_millis(1)), Step::Compute { units: 10 }] };
-/// let ctx = ScriptCtx { server: None, released: Instant::now() };
+/// let now = Instant::now();
+/// let ctx = ScriptCtx { server: None, released: now, epoch: now };
 /// let out = run_script(&script, &ctx).unwrap();
 /// assert!(out.latency >= Duration::from_millis(1));
 /// ```
@@ -163,11 +175,19 @@ pub fn run_script_timed(
 ) -> Result<TaskOutcome, Error> {
     let mut value = u64::from(script.id);
     let mut lateness = Vec::new();
+    let mut released = ctx.released;
     for (i, step) in script.steps.iter().enumerate() {
         let start = Instant::now();
         match *step {
             Step::Compute { units } => value = mix(value, compute(units, seed(script.id, i))),
             Step::Wait(d) => std::thread::sleep(d),
+            Step::Arrive(at) => {
+                let arrival = ctx.epoch + at;
+                if let Some(d) = arrival.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(d);
+                }
+                released = released.max(arrival);
+            }
             Step::Request { bytes, delay } => {
                 let server = ctx.server.ok_or(Error::NoServer)?;
                 let request = echo::encode_request(script.id, bytes, delay);
@@ -176,9 +196,8 @@ pub fn run_script_timed(
                 value = mix(value, echo::check_reply(script.id, bytes, &reply)?);
             }
             Step::Periodic { period, ticks } => {
-                let start = Instant::now();
                 for k in 1..=ticks {
-                    let deadline = start + period * k;
+                    let deadline = ctx.epoch + period * k;
                     if let Some(d) = deadline.checked_duration_since(Instant::now()) {
                         std::thread::sleep(d);
                     }
@@ -196,7 +215,7 @@ pub fn run_script_timed(
     }
     Ok(TaskOutcome {
         value,
-        latency: ctx.released.elapsed(),
+        latency: released.elapsed(),
         lateness,
     })
 }
@@ -239,10 +258,18 @@ pub async fn run_script_async<E: AsyncEnv>(
 ) -> Result<TaskOutcome, Error> {
     let mut value = u64::from(script.id);
     let mut lateness = Vec::new();
+    let mut released = ctx.released;
     for (i, step) in script.steps.iter().enumerate() {
         match *step {
             Step::Compute { units } => value = mix(value, compute(units, seed(script.id, i))),
             Step::Wait(d) => env.sleep(d).await,
+            Step::Arrive(at) => {
+                let arrival = ctx.epoch + at;
+                if let Some(d) = arrival.checked_duration_since(Instant::now()) {
+                    env.sleep(d).await;
+                }
+                released = released.max(arrival);
+            }
             Step::Request { bytes, delay } => {
                 let server = ctx.server.ok_or(Error::NoServer)?;
                 let request = echo::encode_request(script.id, bytes, delay);
@@ -253,9 +280,8 @@ pub async fn run_script_async<E: AsyncEnv>(
                 value = mix(value, echo::check_reply(script.id, bytes, &reply)?);
             }
             Step::Periodic { period, ticks } => {
-                let start = Instant::now();
                 for k in 1..=ticks {
-                    let deadline = start + period * k;
+                    let deadline = ctx.epoch + period * k;
                     if let Some(d) = deadline.checked_duration_since(Instant::now()) {
                         env.sleep(d).await;
                     }
@@ -267,7 +293,7 @@ pub async fn run_script_async<E: AsyncEnv>(
     }
     Ok(TaskOutcome {
         value,
-        latency: ctx.released.elapsed(),
+        latency: released.elapsed(),
         lateness,
     })
 }
@@ -280,6 +306,11 @@ pub struct TaskSet {
 }
 
 impl TaskSet {
+    /// A set of these scripts.
+    pub fn new(scripts: Vec<Script>) -> Self {
+        Self { scripts }
+    }
+
     /// Whether any script talks to the echo server.
     pub fn needs_server(&self) -> bool {
         self.scripts.iter().any(Script::needs_server)
@@ -313,11 +344,18 @@ impl TaskSet {
     /// Runs every script one after another with [`run_script`]: the
     /// sequential model.
     pub fn run_sequential(&self, server: Option<SocketAddr>) -> Result<Vec<TaskOutcome>, Error> {
-        let ctx = ScriptCtx {
-            server,
-            released: Instant::now(),
-        };
-        self.scripts.iter().map(|s| run_script(s, &ctx)).collect()
+        let epoch = Instant::now();
+        self.scripts
+            .iter()
+            .map(|s| {
+                let ctx = ScriptCtx {
+                    server,
+                    released: Instant::now(),
+                    epoch,
+                };
+                run_script(s, &ctx)
+            })
+            .collect()
     }
 }
 

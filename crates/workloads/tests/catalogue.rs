@@ -5,7 +5,7 @@ use cvp_workloads::{catalogue, find, Class, Error, Preset, Sequential, Shape};
 
 #[test]
 fn smoke() {
-    assert_eq!(catalogue().len(), 12);
+    assert_eq!(catalogue().len(), 13);
 }
 
 #[test]
@@ -67,7 +67,12 @@ fn unknown_preset() {
 #[test]
 fn zero_and_absurd_sizes_are_typed_errors() {
     for w in catalogue() {
-        assert_eq!(w.check_size(0), Err(Error::ZeroSize { workload: w.name() }));
+        assert_eq!(
+            w.check_size(0),
+            Err(Error::ZeroSize {
+                workload: w.name().into()
+            })
+        );
         let err = w.check_size(w.max_size() + 1).unwrap_err();
         assert!(matches!(err, Error::SizeTooLarge { max, .. } if max == w.max_size()));
         assert!(err.to_string().contains(&w.max_size().to_string()));
@@ -109,13 +114,26 @@ fn sequential_matches_every_reference() {
     }
 }
 
+/// Sequentially, the ticker runs after the work, and its deadlines count
+/// from the set's release: its first tick is late by the whole work, so the
+/// lateness is measured while the background work runs, in both variants.
 #[test]
-fn the_probe_records_lateness() {
-    let Shape::Tasks(t) = find("probe").unwrap().shape() else {
-        panic!()
-    };
-    let set = t.task_set(2);
-    let outcomes = set.run_sequential(None).unwrap();
-    assert_eq!(outcomes[0].lateness.len(), 4);
-    assert!(outcomes[1..].iter().all(|o| o.lateness.is_empty()));
+fn sequential_probe_lateness_covers_the_background_work() {
+    use std::time::Duration;
+    for (name, size, ticks) in [("probe", 2, 4), ("probe-long-task", 5, 5)] {
+        let Shape::Tasks(t) = find(name).unwrap().shape() else {
+            panic!()
+        };
+        let set = t.task_set(size);
+        let outcomes = set.run_sequential(None).unwrap();
+        let (ticker, work) = outcomes.split_last().unwrap();
+        assert_eq!(ticker.lateness.len(), ticks, "{name}");
+        assert!(work.iter().all(|o| o.lateness.is_empty()), "{name}");
+        let busy: Duration = work.iter().map(|o| o.latency).sum();
+        assert!(
+            ticker.lateness[0] + Duration::from_millis(1) >= busy,
+            "{name}: first tick {:?} late, background work took {busy:?}",
+            ticker.lateness[0]
+        );
+    }
 }

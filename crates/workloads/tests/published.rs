@@ -1,39 +1,41 @@
 //! The Benchmarks Game's published outputs, at their published sizes, and
 //! every job's answer at the `test` preset, on the sequential reference.
 
-use cvp_workloads::{find, Job, Sequential};
+use cvp_workloads::{find, Sequential, Shape};
 
-fn run(job: Job, size: usize) -> String {
+/// Runs a built-in job by name on the sequential reference, bypassing the
+/// published answers that `reference` would return.
+fn run(name: &str, size: usize) -> String {
+    let Shape::Job(job) = find(name).unwrap().shape() else {
+        panic!("{name} is not a job")
+    };
     let mut input = job.prepare(size);
     job.run(&Sequential, &mut input)
 }
 
 #[test]
 fn smoke() {
-    assert_eq!(run(Job::NQueens, 8), "92");
+    assert_eq!(run("n-queens", 8), "92");
 }
 
 #[test]
 fn spectral_norm_100() {
-    assert_eq!(run(Job::SpectralNorm, 100), "1.274219991");
+    assert_eq!(run("spectral-norm", 100), "1.274219991");
 }
 
 #[test]
 fn fannkuch_redux_7() {
-    assert_eq!(run(Job::FannkuchRedux, 7), "228\nPfannkuchen(7) = 16");
+    assert_eq!(run("fannkuch-redux", 7), "228\nPfannkuchen(7) = 16");
 }
 
 #[test]
 fn n_body_1000() {
-    assert_eq!(run(Job::NBody, 1000), "-0.169075164\n-0.169087605");
+    assert_eq!(run("n-body", 1000), "-0.169075164\n-0.169087605");
 }
 
 #[test]
 fn mandelbrot_200() {
-    assert_eq!(
-        run(Job::Mandelbrot, 200),
-        "cc65e64bd553ed18896de1dfe7fae3e5"
-    );
+    assert_eq!(run("mandelbrot", 200), "cc65e64bd553ed18896de1dfe7fae3e5");
 }
 
 /// Sizes that are not multiples of 8 pad each row, as the game's C program
@@ -45,7 +47,7 @@ fn mandelbrot_padding() {
         (7, "659a6e4e5c99c978fa0d749433483061"),
         (13, "6d391f779a3662f7c28fa199e7bad56e"),
     ] {
-        assert_eq!(run(Job::Mandelbrot, n), md5, "n = {n}");
+        assert_eq!(run("mandelbrot", n), md5, "n = {n}");
     }
 }
 
@@ -60,7 +62,7 @@ fn the_reference_is_the_published_output_where_there_is_one() {
 
 #[test]
 fn merge_sort_sorts_and_checksums() {
-    let answer = run(Job::MergeSort, 100_000);
+    let answer = run("merge-sort", 100_000);
     assert!(
         answer.starts_with("100000 items sorted, checksum "),
         "{answer}"
@@ -72,5 +74,5 @@ fn sum_is_the_wrapping_sum() {
     let expected = (0..1000u64).fold(0u64, |a, i| {
         a.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16)
     });
-    assert_eq!(run(Job::Sum, 1000), expected.to_string());
+    assert_eq!(run("sum", 1000), expected.to_string());
 }

@@ -97,6 +97,7 @@ pub(crate) fn tasks_on_interleave(
     set: &Arc<TaskSet>,
     ids: impl Iterator<Item = usize>,
     server: Option<SocketAddr>,
+    epoch: Instant,
     rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
     let run = |rt: &Runtime| {
@@ -109,6 +110,7 @@ pub(crate) fn tasks_on_interleave(
                         let ctx = ScriptCtx {
                             server,
                             released: Instant::now(),
+                            epoch,
                         };
                         run_script_async(&InterleaveEnv, &set.scripts[i], &ctx).await
                     });

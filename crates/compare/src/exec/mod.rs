@@ -20,15 +20,22 @@ use crate::Error;
 /// Runs one script with the blocking interpreter. The task's latency counts
 /// from the moment the model starts it, so summed latency over wall time is
 /// the number of tasks in flight (Little's law), not the queueing delay.
-/// With a recorder, every step is a span on the calling thread: computing,
-/// or waiting (the thread blocked in a sleep or on a socket).
+/// `epoch` is when the model released the whole set (see
+/// [`ScriptCtx::epoch`]). With a recorder, every step is a span on the
+/// calling thread: computing, or waiting (the thread blocked in a sleep or
+/// on a socket).
 pub(crate) fn run_blocking(
     script: &Script,
     server: Option<SocketAddr>,
+    epoch: Instant,
     rec: Option<&Recorder>,
 ) -> Result<TaskOutcome, Error> {
     let released = Instant::now();
-    let ctx = ScriptCtx { server, released };
+    let ctx = ScriptCtx {
+        server,
+        released,
+        epoch,
+    };
     match rec {
         None => run_script(script, &ctx),
         Some(rec) => {

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::panic::resume_unwind;
 use std::thread::{self, Scope, ScopedJoinHandle};
+use std::time::Instant;
 
 use cvp_workloads::{chunks, Exec, Sequential, TaskOutcome, TaskSet};
 
@@ -167,6 +168,7 @@ pub(crate) fn tasks_on_threads(
     cpus: Option<&CpuSet>,
     rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
+    let epoch = Instant::now();
     thread::scope(|s| {
         let mut handles = Vec::with_capacity(set.scripts.len());
         for script in &set.scripts {
@@ -178,7 +180,7 @@ pub(crate) fn tasks_on_threads(
                             cpus.apply()
                                 .map_err(|e| Error::Run(format!("pinning a task thread: {e}")))?;
                         }
-                        run_blocking(script, server, rec)
+                        run_blocking(script, server, epoch, rec)
                     });
             match spawned {
                 Ok(h) => handles.push(h),

@@ -70,6 +70,7 @@ pub(crate) fn tasks_on_tokio(
     rec: Option<&Recorder>,
 ) -> Result<Vec<TaskOutcome>, Error> {
     let traced = rec.is_some();
+    let epoch = Instant::now();
     let results = rt.block_on(async {
         let handles: Vec<_> = (0..set.scripts.len())
             .map(|i| {
@@ -78,6 +79,7 @@ pub(crate) fn tasks_on_tokio(
                     let ctx = ScriptCtx {
                         server,
                         released: Instant::now(),
+                        epoch,
                     };
                     run_script_async(&TokioEnv, &set.scripts[i], &ctx).await
                 };

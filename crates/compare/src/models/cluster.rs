@@ -105,7 +105,7 @@ impl Model for ClusterModel {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, trace: Option<&Recorder>) -> String {
         match self.run_job_measured(job, input, trace) {
             Ok(answer) => answer,
             Err(e) => panic!("{e}"),
@@ -114,15 +114,17 @@ impl Instance for Started {
 
     fn run_job_measured(
         &mut self,
-        job: Job,
+        job: &Job,
         input: &mut JobInput,
         _trace: Option<&Recorder>,
     ) -> Result<String, Error> {
         self.last = None;
         let workload = catalogue()
             .iter()
-            .find(|w| w.shape() == Shape::Job(job))
-            .ok_or_else(|| Error::Run(format!("{job:?} is not in the catalogue")))?;
+            .find(|w| matches!(w.shape(), Shape::Job(j) if j.is(job)))
+            .ok_or_else(|| {
+                Error::Run("the cluster runs the catalogue's jobs; this job is not one".into())
+            })?;
         // Each process makes its own input from the size: the runner's copy
         // is not sent.
         let run = self

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cvp_decompose::{Pool, Strategy};
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
@@ -40,7 +41,7 @@ impl Model for Decompose {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&DecomposeExec(&self.0), job, input, rec)
     }
 
@@ -52,11 +53,12 @@ impl Instance for Started {
     ) -> Result<Vec<TaskOutcome>, Error> {
         // One script at a time from a shared counter: a worker blocked on a
         // wait holds only the script it is running.
+        let epoch = Instant::now();
         self.0.map_reduce(
             0..set.scripts.len(),
             Strategy::Dynamic { grain: 1 },
             |r| {
-                r.map(|i| run_blocking(&set.scripts[i], server, rec))
+                r.map(|i| run_blocking(&set.scripts[i], server, epoch, rec))
                     .collect::<Result<Vec<_>, _>>()
             },
             |a, b| {

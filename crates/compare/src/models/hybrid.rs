@@ -51,7 +51,7 @@ impl Model for Hybrid {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&DecomposeExec(&self.pool), job, input, rec)
     }
 
@@ -65,6 +65,7 @@ impl Instance for Started {
         // shares, one static block per worker, each run as green threads on
         // that worker's own runtime.
         let shares = self.threads.min(set.scripts.len()).max(1);
+        let epoch = std::time::Instant::now();
         self.pool.map_reduce(
             0..shares,
             Strategy::STATIC,
@@ -75,6 +76,7 @@ impl Instance for Started {
                         set,
                         (k..set.scripts.len()).step_by(shares),
                         server,
+                        epoch,
                         rec,
                     )?);
                 }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
@@ -39,7 +40,7 @@ impl Model for Interleave {
 }
 
 impl Instance for Interleave {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&OneThread::new(&ThisThread), job, input, rec)
     }
 
@@ -49,6 +50,6 @@ impl Instance for Interleave {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_interleave(set, 0..set.scripts.len(), server, rec)
+        tasks_on_interleave(set, 0..set.scripts.len(), server, Instant::now(), rec)
     }
 }

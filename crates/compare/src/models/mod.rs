@@ -108,13 +108,13 @@ pub(crate) struct SelfMeasured {
 pub(crate) trait Instance {
     /// Runs a job and returns its answer. With a recorder, the job's
     /// leaves are recorded (see [`crate::trace::run_job`]).
-    fn run_job(&mut self, job: Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
 
     /// Runs a job as [`run_job`](Self::run_job) does, for a model whose run
     /// can fail without a panic (its processes may die).
     fn run_job_measured(
         &mut self,
-        job: Job,
+        job: &Job,
         input: &mut JobInput,
         trace: Option<&Recorder>,
     ) -> Result<String, Error> {

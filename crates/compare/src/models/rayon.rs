@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cvp_workloads::{Exec, Job, JobInput, TaskOutcome, TaskSet};
 use rayon::prelude::*;
@@ -85,7 +86,7 @@ impl Exec for RayonExec<'_> {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&RayonExec(&self.0), job, input, rec)
     }
 
@@ -95,11 +96,12 @@ impl Instance for Started {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
+        let epoch = Instant::now();
         self.0.install(|| {
             set.scripts
                 .par_iter()
                 .with_max_len(1)
-                .map(|s| run_blocking(s, server, rec))
+                .map(|s| run_blocking(s, server, epoch, rec))
                 .collect()
         })
     }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
@@ -35,7 +36,7 @@ impl Model for Sequential {
 }
 
 impl Instance for Sequential {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&cvp_workloads::Sequential, job, input, rec)
     }
 
@@ -45,9 +46,10 @@ impl Instance for Sequential {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
+        let epoch = Instant::now();
         set.scripts
             .iter()
-            .map(|s| run_blocking(s, server, rec))
+            .map(|s| run_blocking(s, server, epoch, rec))
             .collect()
     }
 }

@@ -62,7 +62,7 @@ impl Model for Threads {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         let _pinned = Pinned::new(&self.cpus).expect("pinning the caller to its own CPUs");
         trace::run_job(
             &StaticThreads::new(self.threads, Some(self.cpus.clone())),

@@ -44,7 +44,7 @@ impl Model for TokioCurrentThread {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&OneThread::new(&self.0), job, input, rec)
     }
 

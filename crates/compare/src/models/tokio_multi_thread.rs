@@ -46,7 +46,7 @@ impl Model for TokioMultiThread {
 }
 
 impl Instance for Started {
-    fn run_job(&mut self, job: Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
+    fn run_job(&mut self, job: &Job, input: &mut JobInput, rec: Option<&Recorder>) -> String {
         trace::run_job(&TokioPool::new(&self.rt, self.threads), job, input, rec)
     }
 

@@ -7,6 +7,10 @@ use std::ops::Range;
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 /// Largest n: the permutation arrays hold at most this many elements.
 const MAX_N: usize = 16;
 
@@ -82,6 +86,34 @@ pub(crate) fn run<E: Exec>(exec: &E, n: usize) -> String {
         |a, b| (a.0 + b.0, a.1.max(b.1)),
     );
     format!("{checksum}\nPfannkuchen({n}) = {max_flips}")
+}
+
+struct FannkuchRedux;
+
+impl Program for FannkuchRedux {
+    fn known_answer(&self, size: usize) -> Option<String> {
+        (size == 7).then(|| "228\nPfannkuchen(7) = 16".to_owned())
+    }
+
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, input.size())
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "fannkuch-redux".into(),
+        class: Class::Cpu,
+        description: "Pancake flips over all permutations (Benchmarks Game rules), in independent blocks of permutations: embarrassingly parallel; one core gains nothing.".into(),
+        unit: "elements permuted".into(),
+        shape: Shape::Job(Job::new(FannkuchRedux)),
+        presets: [7, 9, 10],
+        max: 12,
+        why_max: "13! permutations would take hours".into(),
+        serial: false,
+        origin: Origin::BuiltIn,
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@ use md5::{Digest, Md5};
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 /// MD5 of the game's PBM output for n = 200, as written by its reference C
 /// program (mandelbrot.gcc, the plain scalar version).
 pub(crate) const PUBLISHED_200_MD5: &str = "cc65e64bd553ed18896de1dfe7fae3e5";
@@ -63,4 +67,32 @@ pub(crate) fn pbm<E: Exec>(exec: &E, n: usize) -> Vec<u8> {
 pub(crate) fn run<E: Exec>(exec: &E, n: usize) -> String {
     let digest = Md5::digest(pbm(exec, n));
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Mandelbrot;
+
+impl Program for Mandelbrot {
+    fn known_answer(&self, size: usize) -> Option<String> {
+        (size == 200).then(|| PUBLISHED_200_MD5.to_owned())
+    }
+
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, input.size())
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "mandelbrot".into(),
+        class: Class::Cpu,
+        description: "Mandelbrot set bitmap (Benchmarks Game rules): rows are independent but unevenly costly, so it scales with cores and gains nothing from interleaving.".into(),
+        unit: "pixels per side".into(),
+        shape: Shape::Job(Job::new(Mandelbrot)),
+        presets: [200, 1_000, 4_000],
+        max: 65_536,
+        why_max: "the bitmap of n*n bits must stay within 512 MiB".into(),
+        serial: false,
+        origin: Origin::BuiltIn,
+    }
 }

@@ -4,6 +4,10 @@
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 /// Below this many items a half is sorted in place on one core: a fork
 /// costs more than it saves.
 const SEQUENTIAL_CUTOFF: usize = 1 << 13;
@@ -60,4 +64,36 @@ pub(crate) fn run<E: Exec>(exec: &E, data: &mut [u64]) -> String {
         a.wrapping_add(x.wrapping_mul(i as u64 + 1))
     });
     format!("{} items sorted, checksum {checksum:016x}", data.len())
+}
+
+struct MergeSort;
+
+impl Program for MergeSort {
+    fn prepare(&self, size: usize) -> JobInput {
+        JobInput::new(size, input(size))
+    }
+
+    fn consumes_input(&self) -> bool {
+        true
+    }
+
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, &mut input.data)
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "merge-sort".into(),
+        class: Class::Cpu,
+        description: "Sorts seeded random u64 by join-based divide and conquer: halves sort in parallel, but the last merge is sequential, which caps the speedup.".into(),
+        unit: "items".into(),
+        shape: Shape::Job(Job::new(MergeSort)),
+        presets: [10_000, 1_000_000, 10_000_000],
+        max: 1 << 29,
+        why_max: "16 bytes an item (data and buffer) must stay within 8 GiB".into(),
+        serial: false,
+        origin: Origin::BuiltIn,
+    }
 }

@@ -1,4 +1,5 @@
-//! The kernels of the data-shaped workloads, one file each.
+//! The data-shaped workloads, one file each: the kernel and its catalogue
+//! entry.
 
 pub(crate) mod fannkuch;
 pub(crate) mod mandelbrot;

@@ -10,6 +10,10 @@ use std::f64::consts::PI;
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 const SOLAR_MASS: f64 = 4.0 * PI * PI;
 const DAYS_PER_YEAR: f64 = 365.24;
 const DT: f64 = 0.01;
@@ -149,4 +153,32 @@ pub(crate) fn run<E: Exec>(exec: &E, steps: usize) -> String {
         },
         |a, _| a,
     )
+}
+
+struct NBody;
+
+impl Program for NBody {
+    fn known_answer(&self, size: usize) -> Option<String> {
+        (size == 1000).then(|| "-0.169075164\n-0.169087605".to_owned())
+    }
+
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, input.size())
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "n-body".into(),
+        class: Class::Cpu,
+        description: "Five-body orbit simulation (Benchmarks Game rules): every step needs the last one, so it is inherently sequential: Amdahl's case, no model speeds it up.".into(),
+        unit: "time steps".into(),
+        shape: Shape::Job(Job::new(NBody)),
+        presets: [1_000, 1_000_000, 10_000_000],
+        max: 1_000_000_000,
+        why_max: "beyond a billion steps a run takes minutes".into(),
+        serial: true,
+        origin: Origin::BuiltIn,
+    }
 }

@@ -4,6 +4,10 @@
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 /// Solutions below a partial placement, as bitmasks of attacked columns.
 fn solve(full: u32, cols: u32, left: u32, right: u32) -> u64 {
     if cols == full {
@@ -51,6 +55,30 @@ pub(crate) fn run<E: Exec>(exec: &E, n: usize) -> String {
         |a, b| a + b,
     );
     count.to_string()
+}
+
+struct NQueens;
+
+impl Program for NQueens {
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, input.size())
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "n-queens".into(),
+        class: Class::Cpu,
+        description: "Counts the placements of n queens: an irregular search tree split by the first two rows, so it needs load balancing to scale.".into(),
+        unit: "board side".into(),
+        shape: Shape::Job(Job::new(NQueens)),
+        presets: [8, 12, 15],
+        max: 18,
+        why_max: "beyond 18 the search takes hours".into(),
+        serial: false,
+        origin: Origin::BuiltIn,
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,10 @@
 
 use crate::Exec;
 
+use crate::erase::Erased;
+use crate::job::{Job, JobInput, Program};
+use crate::{Class, Origin, Shape, Workload};
+
 fn is_prime(x: u64) -> bool {
     if x < 4 {
         return x >= 2;
@@ -28,6 +32,30 @@ pub(crate) fn run<E: Exec>(exec: &E, n: usize) -> String {
         |a, b| a + b,
     );
     count.to_string()
+}
+
+struct Primes;
+
+impl Program for Primes {
+    fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
+        run(&exec, input.size())
+    }
+}
+
+/// The catalogue entry.
+pub(crate) fn workload() -> Workload {
+    Workload {
+        name: "primes".into(),
+        class: Class::Cpu,
+        description: "Counts primes below n by trial division: later numbers cost more, so equal blocks are unequal work and dynamic splitting wins.".into(),
+        unit: "upper bound".into(),
+        shape: Shape::Job(Job::new(Primes)),
+        presets: [10_000, 500_000, 5_000_000],
+        max: 1_000_000_000,
+        why_max: "trial division beyond 10^9 takes hours".into(),
+        serial: false,
+        origin: Origin::BuiltIn,
+    }
 }
 
 #[cfg(test)]
