@@ -31,6 +31,8 @@ use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod serve_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "cvp",
@@ -61,6 +63,8 @@ enum Command {
         #[arg(default_value = "results")]
         dir: PathBuf,
     },
+    /// Offer open-loop HTTP load to one model's server (one point).
+    Serve(serve_cmd::ServeArgs),
 }
 
 #[derive(Args)]
@@ -188,6 +192,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Render { dir } => render_saved(&dir),
+        Command::Serve(args) => serve_cmd::serve(args),
     };
     match result {
         Ok(code) => code,

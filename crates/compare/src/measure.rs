@@ -142,6 +142,7 @@ impl CellSpec {
             warmup_ns: 0,
             runs: Vec::new(),
             trace: None,
+            serve: None,
         }
     }
 }

@@ -35,8 +35,8 @@ use std::path::Path;
 
 pub use error::Error;
 pub use schema::{
-    Cell, Class, LatenessStats, Machine, Report, Role, Run, Settings, Span, Status, Trace, Verdict,
-    SCHEMA,
+    Cell, Class, LatenessStats, Machine, Report, Role, Run, ServeStats, Settings, Span, Status,
+    Trace, Verdict, SCHEMA,
 };
 pub use verdict::{verdicts, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP};
 

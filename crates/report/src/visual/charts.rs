@@ -628,6 +628,7 @@ mod test {
             warmup_ns: 0,
             runs: Vec::new(),
             trace: None,
+            serve: None,
         }
     }
 

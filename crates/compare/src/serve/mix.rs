@@ -1,0 +1,131 @@
+//! The request handler every server runs, as a mix of steps: what one
+//! request does (wait, compute, call a backend), written once as a task
+//! [`Script`] and interpreted by the model's own interpreter, blocking or
+//! async.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use cvp_workloads::{Script, Step, TaskOutcome, TaskSet};
+
+use crate::Error;
+
+/// What a request costs the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mix {
+    /// Waits [`WAIT`] (a timer, or a blocking sleep): concurrency's home.
+    Waiting,
+    /// Computes [`COMPUTE_UNITS`] units (about 2 ms) without yielding:
+    /// one core serves about 500 of them a second.
+    Computing,
+    /// Calls a backend (the echo server, which answers after [`WAIT`]),
+    /// then computes [`MIXED_UNITS`] units (about 0.5 ms).
+    Mixed,
+}
+
+/// The wait of a waiting-bound request, and the backend's delay.
+pub(crate) const WAIT: Duration = Duration::from_millis(1);
+/// The computation of a computing-bound request.
+pub(crate) const COMPUTE_UNITS: u64 = 2_000;
+/// The computation of a mixed request, after its backend call.
+pub(crate) const MIXED_UNITS: u64 = 500;
+/// Bytes each mixed request sends to the backend (and gets back).
+pub(crate) const BACKEND_BYTES: u32 = 64;
+/// Distinct request ids: request `k` asks for `/k % IDS`, and the generator
+/// checks every answer against the reference of its id.
+pub(crate) const IDS: u32 = 64;
+
+impl Mix {
+    /// Every mix.
+    pub const ALL: [Mix; 3] = [Mix::Waiting, Mix::Computing, Mix::Mixed];
+
+    /// The mix's name: `waiting`, `computing`, `mixed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mix::Waiting => "waiting",
+            Mix::Computing => "computing",
+            Mix::Mixed => "mixed",
+        }
+    }
+
+    /// What one request does, in words.
+    pub fn describe(self) -> String {
+        match self {
+            Mix::Waiting => format!("{} ms of waiting per request", WAIT.as_millis()),
+            Mix::Computing => format!("{COMPUTE_UNITS} units (about 2 ms) of computing per request"),
+            Mix::Mixed => format!(
+                "a {} ms backend call, then {MIXED_UNITS} units (about 0.5 ms) of computing",
+                WAIT.as_millis()
+            ),
+        }
+    }
+
+    /// The steps of one request.
+    pub fn steps(self) -> Vec<Step> {
+        match self {
+            Mix::Waiting => vec![Step::Wait(WAIT)],
+            Mix::Computing => vec![Step::Compute {
+                units: COMPUTE_UNITS,
+            }],
+            Mix::Mixed => vec![
+                Step::Request {
+                    bytes: BACKEND_BYTES,
+                    delay: WAIT,
+                },
+                Step::Compute { units: MIXED_UNITS },
+            ],
+        }
+    }
+
+    /// The script of request `id`.
+    pub fn script(self, id: u32) -> Script {
+        Script {
+            id,
+            steps: self.steps(),
+        }
+    }
+
+    /// Whether requests call the backend (the echo server).
+    pub fn needs_backend(self) -> bool {
+        matches!(self, Mix::Mixed)
+    }
+
+    /// The body every server must answer request `id` with, worked out
+    /// without waiting: index `id` of the returned table, for `0..IDS`.
+    pub fn answers(self) -> Vec<String> {
+        (0..IDS)
+            .map(|id| {
+                TaskSet {
+                    scripts: vec![self.script(id)],
+                }
+                .expected_answer()
+            })
+            .collect()
+    }
+}
+
+/// The body of a response: the answer of the one task the request ran.
+pub(crate) fn body_of(outcome: &TaskOutcome) -> String {
+    TaskSet {
+        scripts: Vec::new(),
+    }
+    .answer(std::slice::from_ref(outcome))
+}
+
+impl FromStr for Mix {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Mix::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| Error::Serve(format!("unknown mix `{s}` (waiting, computing, mixed)")))
+    }
+}
+
+impl fmt::Display for Mix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
