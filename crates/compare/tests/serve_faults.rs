@@ -168,7 +168,7 @@ fn wrong_answers_are_counted_as_wrong() {
     // The faulty server answers "ok", never the handler's answer.
     let server = Faulty::start(|_| Do::Answer);
     let mut l = load(server.addr, 400.0, 200);
-    l.answers = Some(Arc::from(Mix::Waiting.answers()));
+    l.answers = Some(Mix::Waiting.answers());
     let t = Instant::now();
     let r = run_load(&l).unwrap();
     accounted(&r, t, &l);

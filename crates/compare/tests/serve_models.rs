@@ -36,8 +36,8 @@ fn every_model_serves_the_waiting_mix_with_right_answers() {
 fn every_model_serves_the_computing_and_mixed_mixes() {
     for m in models().filter(|m| serve_not_applicable(m.name).is_none()) {
         // Few requests: the kernel is slow in unoptimised test builds.
-        served(m.name, Mix::Computing, 20.0);
-        served(m.name, Mix::Mixed, 40.0);
+        served(m.name, Mix::Computing, 10.0);
+        served(m.name, Mix::Mixed, 20.0);
     }
 }
 

@@ -1,7 +1,6 @@
 //! One point: a model's server at one offered rate, measured by the
 //! generator on CPUs of its own.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use cvp_report::ServeStats;
@@ -92,7 +91,7 @@ pub fn measure_point(p: &Point) -> Result<ServeStats, Error> {
         arrivals: p.arrivals,
         timeout: p.timeout,
         cpus: (!p.split.generator.is_empty()).then(|| p.split.generator.clone()),
-        answers: Some(Arc::from(p.mix.answers())),
+        answers: Some(p.mix.answers()),
     };
     let report = run_load(&load)?;
     let (refused, refusal) = server.refused();
