@@ -820,10 +820,13 @@ impl<'a> Generator<'a> {
             if now >= stop_by || (now >= end && self.quiet()) {
                 break;
             }
+            // Wake at the next timer, and at the end of the schedule to
+            // see whether the run is over.
+            let horizon = if now < end { end } else { stop_by };
             let next = self
                 .timers
                 .peek()
-                .map_or(stop_by, |Reverse((at, _))| (*at).min(stop_by));
+                .map_or(horizon, |Reverse((at, _))| (*at).min(horizon));
             let wait = next.saturating_duration_since(Instant::now());
             let timeout = if wait > SPIN {
                 wait - SPIN
