@@ -65,6 +65,8 @@ enum Command {
     },
     /// Offer open-loop HTTP load to one model's server (one point).
     Serve(serve_cmd::ServeArgs),
+    /// Latency against offered load for every model's server (bounded; says how long).
+    ServeSweep(serve_cmd::SweepArgs),
 }
 
 #[derive(Args)]
@@ -193,6 +195,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Render { dir } => render_saved(&dir),
         Command::Serve(args) => serve_cmd::serve(args),
+        Command::ServeSweep(args) => serve_cmd::sweep(args),
     };
     match result {
         Ok(code) => code,

@@ -6,8 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use cvp_compare::{available_cores, measure_point, raise_fd_limit, Arrivals, Mix, Point};
-use cvp_report::{render, ServeStats};
+use cvp_compare::{
+    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Point, Split,
+    Sweep, FRACTIONS,
+};
+use cvp_report::{render, serve, ServeStats};
 
 use crate::{positive, seconds, usage, Failure};
 
@@ -135,7 +138,93 @@ fn print_point(model: &str, s: &ServeStats) {
     }
 }
 
-#[allow(dead_code)]
-fn out_dir(p: PathBuf) -> PathBuf {
-    p
+#[derive(Args)]
+pub(crate) struct SweepArgs {
+    /// Handler mixes, comma-separated: waiting, computing, mixed.
+    #[arg(long, value_delimiter = ',', default_value = "waiting,computing,mixed")]
+    mix: Vec<String>,
+    /// Models, comma-separated (default: every model with a server).
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Server threads (default: the CPUs the server gets).
+    #[arg(long, value_parser = positive)]
+    threads: Option<usize>,
+    /// Seconds each point's requests are due.
+    #[arg(long, default_value = "1", value_parser = seconds)]
+    duration: Duration,
+    /// Keep-alive connections.
+    #[arg(long, default_value = "64", value_parser = positive)]
+    connections: usize,
+    /// The p99 objective, milliseconds.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    objective_ms: Duration,
+    /// Where to write serve.json, serve.md and the charts.
+    #[arg(long, default_value = "results/serve")]
+    out: PathBuf,
+}
+
+pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
+    let mixes = args.mix.iter().map(|m| mix(m)).collect::<Result<Vec<_>, _>>()?;
+    let models = if args.models.is_empty() {
+        cvp_compare::models().collect()
+    } else {
+        args.models
+            .iter()
+            .map(|m| cvp_compare::find_model(m).map_err(usage))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    crate::check_out(&args.out)?;
+    let _ = raise_fd_limit();
+    let split = Split::detect();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| split.server.len().max(1).min(available_cores()));
+    let spec = Sweep {
+        mixes,
+        models,
+        threads,
+        fractions: FRACTIONS.to_vec(),
+        duration: args.duration,
+        connections: args.connections,
+        // `--objective-ms 10` parsed as seconds: scale to milliseconds.
+        objective: args.objective_ms / 1000,
+        timeout: Duration::from_secs(1),
+        split: split.clone(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    eprintln!(
+        "cvp: serve sweep of {} mixes x {} models, server on CPUs {:?}, generator on {:?}; at most {:.0} s",
+        spec.mixes.len(),
+        spec.models.len(),
+        split.server,
+        split.generator,
+        spec.bound().as_secs_f64()
+    );
+    let result = serve_sweep(&spec, &mut |line| eprintln!("  {line}")).map_err(usage)?;
+    let json = serde_json::to_string_pretty(&result)?;
+    std::fs::write(args.out.join("serve.json"), json + "\n")?;
+    std::fs::write(args.out.join("serve.md"), serve::markdown(&result))?;
+    for m in &result.mixes {
+        if let Some(svg) = serve::latency_chart(m, result.objective_p99_ns)
+            .map_err(|e| anyhow::anyhow!("drawing the {} chart: {e}", m.mix))?
+        {
+            std::fs::write(args.out.join(format!("serve-{}.svg", m.mix)), svg)?;
+        }
+    }
+    for m in &result.mixes {
+        for v in &m.verdicts {
+            let mark = match v.holds {
+                Some(true) => "holds",
+                Some(false) => "does not hold",
+                None => "not judged",
+            };
+            println!("{mark}: {}", v.text);
+        }
+    }
+    println!(
+        "wrote {} in {:.0} s",
+        args.out.join("serve.md").display(),
+        result.elapsed_s
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,7 @@
 mod error;
 pub mod render;
 mod schema;
+pub mod serve;
 mod verdict;
 pub mod visual;
 

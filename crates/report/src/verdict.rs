@@ -45,6 +45,10 @@ pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
         let Some(first) = cells.iter().find(|c| c.workload == *w) else {
             continue;
         };
+        if first.serve.is_some() {
+            out.extend(crate::serve::cell_verdicts(&ws.into_iter().cloned().collect::<Vec<_>>()));
+            continue;
+        }
         match first.class {
             Class::Io => {
                 out.push(io_winner(w, &ws));

@@ -16,6 +16,7 @@ mod mix;
 mod point;
 mod pool;
 mod server;
+mod sweep;
 mod threads;
 mod tokio;
 
@@ -23,3 +24,4 @@ pub use load::{raise_fd_limit, run_load, Arrivals, Load, LoadReport, MAX_LAG_P99
 pub use mix::Mix;
 pub use point::{measure_point, Point, Split};
 pub use server::{serve_not_applicable, Server};
+pub use sweep::{sweep, Sweep, FRACTIONS};
