@@ -176,6 +176,9 @@ pub fn run_cell(spec: &CellSpec) -> Cell {
         Ok(m) => m,
         Err(e) => return fail(cell, Status::Failed, e.to_string()),
     };
+    if let Shape::Serve(serve) = spec.workload.shape() {
+        return crate::serve::run_cell(spec, serve, cell);
+    }
     if let Some(why) = model.not_applicable(spec.workload, spec.size, spec.threads) {
         return fail(cell, Status::NotApplicable, why);
     }
@@ -261,6 +264,7 @@ fn measure(
                 })
             })
         }
+        Shape::Serve(_) => return Err(Error::Serve("a serve cell runs in serve::run_cell".into())),
         Shape::Tasks(tasks) => {
             let set = Arc::new(tasks.task_set(spec.size));
             if set.needs_server() && spec.server.is_none() {

@@ -40,6 +40,7 @@ fn chosen(report: &Report) -> Vec<&'static Workload> {
     let needs_server = |w: &Workload| match w.shape() {
         Shape::Tasks(t) => t.task_set(1).needs_server(),
         Shape::Job(_) => false,
+        Shape::Serve(_) => true,
     };
     for w in &workloads {
         if out.iter().any(|o| o.class() == w.class()) {
@@ -94,6 +95,7 @@ pub fn record_timelines(report: &Report) -> Vec<Timeline> {
                 Shape::Job(_) => "chunk",
                 Shape::Tasks(_) if info.concurrent && info.role == crate::Role::Engine => "poll",
                 Shape::Tasks(_) => "task",
+                Shape::Serve(_) => "request",
             };
             let trace = catch_unwind(AssertUnwindSafe(|| record(w, model, threads, size)))
                 .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
@@ -117,6 +119,7 @@ fn record(w: &'static Workload, model: &str, threads: usize, size: usize) -> Res
         return Err(format!("n/a: {why}"));
     }
     match w.shape() {
+        Shape::Serve(_) => Err("a server under load is drawn by `cvp serve-sweep`".into()),
         Shape::Job(job) => {
             let mut instance = m.start(threads).map_err(|e| e.to_string())?;
             let mut input = job.prepare(size);

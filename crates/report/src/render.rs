@@ -45,6 +45,7 @@ fn row(c: &Cell) -> [String; 9] {
             duration(l.p99_ns)
         ));
     }
+    notes.extend(c.serve.as_ref().map(crate::serve::note));
     if let Some(r) = &c.reason {
         notes.push(r.lines().next().unwrap_or_default().to_owned());
     }

@@ -276,6 +276,25 @@ pub fn cell_verdicts(cells: &[Cell]) -> Vec<Verdict> {
     }
 }
 
+/// A serve cell's note in the tables: its latency percentiles from due
+/// time, what failed, and whether the generator lagged.
+pub fn note(s: &ServeStats) -> String {
+    let mut out = format!(
+        "{} req/s: p50 {} p99 {} p99.9 {}",
+        rps(s.achieved_rps),
+        duration(s.p50_ns),
+        duration(s.p99_ns),
+        duration(s.p999_ns)
+    );
+    for (k, n) in &s.errors {
+        out += &format!(", {k} {n}");
+    }
+    if s.unreliable.is_some() {
+        out += &format!(", UNRELIABLE (generator lag p99 {})", duration(s.lag_p99_ns));
+    }
+    out
+}
+
 /// The markdown of a sweep: per mix, each model's throughput at the
 /// objective and every point.
 pub fn markdown(sweep: &ServeSweep) -> String {

@@ -45,7 +45,7 @@ pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
         let Some(first) = cells.iter().find(|c| c.workload == *w) else {
             continue;
         };
-        if first.serve.is_some() {
+        if ws.iter().any(|c| c.serve.is_some()) {
             out.extend(crate::serve::cell_verdicts(&ws.into_iter().cloned().collect::<Vec<_>>()));
             continue;
         }

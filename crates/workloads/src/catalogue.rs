@@ -173,6 +173,33 @@ pub enum Shape {
     Job(Job),
     /// Request-shaped: a set of task scripts.
     Tasks(Tasks),
+    /// A server under open-loop load: the runner starts the model's HTTP
+    /// server and offers `size` requests per second for a while.
+    Serve(Serve),
+}
+
+/// The serve workload's cell: which handler mix, for how long, over how
+/// many keep-alive connections. The size is the offered rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Serve {
+    /// The handler mix: `waiting`, `computing` or `mixed`.
+    pub mix: &'static str,
+    /// How long requests are due, milliseconds.
+    pub millis: u64,
+    /// Keep-alive connections.
+    pub connections: usize,
+}
+
+impl Serve {
+    /// Requests due at `rate` per second (constant arrivals).
+    pub fn due(&self, rate: usize) -> u64 {
+        rate as u64 * self.millis / 1000
+    }
+
+    /// The answer of a run where `ok` of `due` requests were answered right.
+    pub fn answer(ok: u64, due: u64) -> String {
+        format!("{ok} of {due} requests answered right")
+    }
 }
 
 /// One entry of the catalogue.
@@ -322,6 +349,17 @@ const CATALOGUE: &[Workload] = &[
         why_max: "more concurrent tasks than this exceed the models' thread limits",
         serial: false,
     },
+    Workload {
+        name: "serve",
+        class: Class::Io,
+        description: "A loopback HTTP/1.1 server per model under open-loop load, 1 ms of waiting per request: latency counts from when each request was due; `cvp serve-sweep` draws latency against offered load.",
+        unit: "requests/s offered",
+        shape: Shape::Serve(Serve { mix: "waiting", millis: 1_000, connections: 64 }),
+        presets: [200, 1_000, 2_000],
+        max: 1_000_000,
+        why_max: "the load generator tops out below a million requests a second",
+        serial: false,
+    },
 ];
 
 /// Every workload, in catalogue order.
@@ -439,6 +477,7 @@ impl Workload {
                 Ok(job.run(&crate::Sequential, &mut input))
             }
             Shape::Tasks(tasks) => Ok(tasks.task_set(size).expected_answer()),
+            Shape::Serve(serve) => Ok(Serve::answer(serve.due(size), serve.due(size))),
         }
     }
 

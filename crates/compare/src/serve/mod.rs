@@ -6,6 +6,7 @@
 //! The thread models parse with httparse and block; the async models run
 //! hyper (cvp-interleave through the adapter in `interleave_io.rs`).
 
+mod cell;
 mod handler;
 mod http;
 mod hyper_service;
@@ -20,6 +21,7 @@ mod sweep;
 mod threads;
 mod tokio;
 
+pub(crate) use cell::run_cell;
 pub use load::{raise_fd_limit, run_load, Arrivals, Load, LoadReport, MAX_LAG_P99};
 pub use mix::Mix;
 pub use point::{measure_point, Point, Split};
