@@ -58,11 +58,11 @@ pub use measure::{
 };
 pub use models::{find_model, models, ModelInfo, Role};
 pub use plan::{available_cores, child_args, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT};
-pub use serve::{
-    measure_point, raise_fd_limit, run_load, serve_not_applicable, Arrivals, Load, LoadReport,
-    Mix, Point, Server, Split, Sweep, FRACTIONS, MAX_LAG_P99,
-};
 pub use serve::sweep as serve_sweep;
+pub use serve::{
+    measure_point, raise_fd_limit, run_load, serve_not_applicable, Arrivals, Load, LoadReport, Mix,
+    Point, Server, Split, Sweep, FRACTIONS, MAX_LAG_P99,
+};
 pub use server::EchoServer;
 pub use timeline::record_timelines;
 pub use trace::Recorder;

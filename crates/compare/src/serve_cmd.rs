@@ -164,7 +164,11 @@ pub(crate) struct SweepArgs {
 }
 
 pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
-    let mixes = args.mix.iter().map(|m| mix(m)).collect::<Result<Vec<_>, _>>()?;
+    let mixes = args
+        .mix
+        .iter()
+        .map(|m| mix(m))
+        .collect::<Result<Vec<_>, _>>()?;
     let models = if args.models.is_empty() {
         cvp_compare::models().collect()
     } else {

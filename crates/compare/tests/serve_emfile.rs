@@ -31,8 +31,16 @@ fn running_out_of_descriptors_is_counted_not_fatal() {
     // SAFETY: restoring the limit read above.
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &saved) };
     let r = r.unwrap();
-    assert!(t.elapsed() < Duration::from_secs(3), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_eq!(r.ok + r.failed(), r.due);
-    assert!(r.errors.get("emfile").copied().unwrap_or(0) > 0, "{:?}", r.errors);
+    assert!(
+        r.errors.get("emfile").copied().unwrap_or(0) > 0,
+        "{:?}",
+        r.errors
+    );
     assert!(r.connected < 100);
 }

@@ -46,7 +46,8 @@ impl Faulty {
                     let (stop, count, answer) =
                         (Arc::clone(&stop), Arc::clone(&count), Arc::clone(&answer));
                     std::thread::spawn(move || {
-                        conn.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+                        conn.set_read_timeout(Some(Duration::from_millis(20)))
+                            .unwrap();
                         let mut buf = Vec::new();
                         let mut chunk = [0u8; 1024];
                         while !stop.load(Ordering::SeqCst) {
@@ -106,7 +107,10 @@ fn accounted(r: &cvp_compare::LoadReport, started: Instant, l: &Load) {
 
 #[test]
 fn refused_connections_are_counted_and_the_run_goes_on() {
-    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let l = load(addr, 500.0, 200);
     let t = Instant::now();
     let r = run_load(&l).unwrap();
@@ -124,7 +128,11 @@ fn a_server_that_stops_answering_mid_run_times_out_and_keeps_latency() {
     let r = run_load(&l).unwrap();
     accounted(&r, t, &l);
     assert_eq!(r.ok, 50);
-    assert!(r.errors.get("timeout").copied().unwrap_or(0) > 0, "{:?}", r.errors);
+    assert!(
+        r.errors.get("timeout").copied().unwrap_or(0) > 0,
+        "{:?}",
+        r.errors
+    );
     // A timed-out request's latency is at least the deadline.
     assert!(r.latency.max() >= l.timeout.as_nanos() as u64);
 }
@@ -149,7 +157,11 @@ fn a_stall_delays_every_request_due_during_it() {
     accounted(&r, t, &l);
     assert_eq!(r.failed(), 0, "{:?}", r.errors);
     let late = r.latency.count_between(50_000_000, u64::MAX);
-    assert!(late >= 50, "only {late} of {} requests were late by 50 ms", r.due);
+    assert!(
+        late >= 50,
+        "only {late} of {} requests were late by 50 ms",
+        r.due
+    );
 }
 
 #[test]
@@ -159,7 +171,11 @@ fn garbage_answers_are_counted_as_bad_responses() {
     let t = Instant::now();
     let r = run_load(&l).unwrap();
     accounted(&r, t, &l);
-    assert!(r.errors.get("bad-response").copied().unwrap_or(0) > 0, "{:?}", r.errors);
+    assert!(
+        r.errors.get("bad-response").copied().unwrap_or(0) > 0,
+        "{:?}",
+        r.errors
+    );
     assert!(r.ok > 0);
 }
 
@@ -184,7 +200,11 @@ fn a_rate_the_generator_cannot_produce_is_marked_unreliable() {
     let t = Instant::now();
     let r = run_load(&l).unwrap();
     accounted(&r, t, &l);
-    assert!(r.unreliable().is_some(), "lag p99 {} ns", r.lag.value_at_quantile(0.99));
+    assert!(
+        r.unreliable().is_some(),
+        "lag p99 {} ns",
+        r.lag.value_at_quantile(0.99)
+    );
 }
 
 #[test]

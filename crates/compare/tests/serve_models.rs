@@ -52,7 +52,13 @@ fn sequential_has_no_server_and_says_why() {
 
 #[test]
 fn a_server_stops_promptly_with_connections_open() {
-    for m in ["threads", "rayon", "interleave", "hybrid", "tokio-multi-thread"] {
+    for m in [
+        "threads",
+        "rayon",
+        "interleave",
+        "hybrid",
+        "tokio-multi-thread",
+    ] {
         let server = Server::start(m, 2, Mix::Waiting, None).unwrap();
         let open: Vec<_> = (0..20)
             .map(|_| std::net::TcpStream::connect(server.addr()).unwrap())
@@ -60,7 +66,11 @@ fn a_server_stops_promptly_with_connections_open() {
         std::thread::sleep(Duration::from_millis(20));
         let t = std::time::Instant::now();
         drop(server);
-        assert!(t.elapsed() < Duration::from_secs(3), "{m} took {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "{m} took {:?}",
+            t.elapsed()
+        );
         drop(open);
     }
 }

@@ -104,7 +104,10 @@ impl Curve {
 
     /// Points whose generator lagged.
     pub fn unreliable(&self) -> usize {
-        self.points.iter().filter(|p| p.unreliable.is_some()).count()
+        self.points
+            .iter()
+            .filter(|p| p.unreliable.is_some())
+            .count()
     }
 }
 
@@ -114,9 +117,7 @@ pub fn meets(p: &ServeStats, objective_ns: u64) -> Option<bool> {
     if p.unreliable.is_some() {
         return None;
     }
-    Some(
-        p.failed() == 0 && p.achieved_rps >= KEPT_UP * p.offered_rps && p.p99_ns <= objective_ns,
-    )
+    Some(p.failed() == 0 && p.achieved_rps >= KEPT_UP * p.offered_rps && p.p99_ns <= objective_ns)
 }
 
 /// The highest offered rate the curve meets the objective at, every
@@ -290,7 +291,10 @@ pub fn note(s: &ServeStats) -> String {
         out += &format!(", {k} {n}");
     }
     if s.unreliable.is_some() {
-        out += &format!(", UNRELIABLE (generator lag p99 {})", duration(s.lag_p99_ns));
+        out += &format!(
+            ", UNRELIABLE (generator lag p99 {})",
+            duration(s.lag_p99_ns)
+        );
     }
     out
 }
@@ -332,7 +336,8 @@ pub fn markdown(sweep: &ServeSweep) -> String {
         s += "\n| model | offered | achieved | p50 | p99 | p99.9 | errors | lag p99 |\n|---|---|---|---|---|---|---|---|\n";
         for c in &m.curves {
             for p in &c.points {
-                let errors: Vec<String> = p.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                let errors: Vec<String> =
+                    p.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
                 s += &format!(
                     "| {} | {} | {} | {} | {} | {} | {} | {}{} |\n",
                     c.model,
@@ -341,9 +346,17 @@ pub fn markdown(sweep: &ServeSweep) -> String {
                     duration(p.p50_ns),
                     duration(p.p99_ns),
                     duration(p.p999_ns),
-                    if errors.is_empty() { "—".into() } else { errors.join(", ") },
+                    if errors.is_empty() {
+                        "—".into()
+                    } else {
+                        errors.join(", ")
+                    },
                     duration(p.lag_p99_ns),
-                    if p.unreliable.is_some() { " (unreliable)" } else { "" }
+                    if p.unreliable.is_some() {
+                        " (unreliable)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -493,7 +506,13 @@ mod test {
         }
     }
 
-    fn curve(model: &str, concurrent: bool, parallel: bool, preemptive: bool, p99s: &[f64]) -> Curve {
+    fn curve(
+        model: &str,
+        concurrent: bool,
+        parallel: bool,
+        preemptive: bool,
+        p99s: &[f64],
+    ) -> Curve {
         Curve {
             model: model.into(),
             role: Role::Other,
@@ -520,10 +539,18 @@ mod test {
         let mut u = c.clone();
         u.points[1].unreliable = Some("lag".into());
         u.points[2].p99_ns = 1;
-        assert_eq!(throughput_at(&u, 10_000_000), Some(4000.0), "unreliable points are skipped");
+        assert_eq!(
+            throughput_at(&u, 10_000_000),
+            Some(4000.0),
+            "unreliable points are skipped"
+        );
         let mut behind = c;
         behind.points[1].achieved_rps = 1000.0;
-        assert_eq!(throughput_at(&behind, 10_000_000), Some(1000.0), "a server that falls behind misses");
+        assert_eq!(
+            throughput_at(&behind, 10_000_000),
+            Some(1000.0),
+            "a server that falls behind misses"
+        );
     }
 
     #[test]
@@ -542,12 +569,20 @@ mod test {
         let v = verdicts(&sweep, 10_000_000);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].holds, Some(true));
-        assert!(v[0].text.contains("up to 3000 req/s") && v[0].text.contains("only to 1000"), "{}", v[0].text);
+        assert!(
+            v[0].text.contains("up to 3000 req/s") && v[0].text.contains("only to 1000"),
+            "{}",
+            v[0].text
+        );
         let svg = latency_chart(&sweep, 10_000_000).unwrap().unwrap();
         assert!(svg.contains("<svg") && svg.contains("p99.9"));
         let mut computing = sweep.clone();
         computing.mix = "computing".into();
         let v = verdicts(&computing, 10_000_000);
-        assert_eq!(v[0].holds, None, "no parallel model had two CPUs: {}", v[0].text);
+        assert_eq!(
+            v[0].holds, None,
+            "no parallel model had two CPUs: {}",
+            v[0].text
+        );
     }
 }

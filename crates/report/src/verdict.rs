@@ -46,7 +46,9 @@ pub fn verdicts(cells: &[Cell]) -> Vec<Verdict> {
             continue;
         };
         if ws.iter().any(|c| c.serve.is_some()) {
-            out.extend(crate::serve::cell_verdicts(&ws.into_iter().cloned().collect::<Vec<_>>()));
+            out.extend(crate::serve::cell_verdicts(
+                &ws.into_iter().cloned().collect::<Vec<_>>(),
+            ));
             continue;
         }
         match first.class {

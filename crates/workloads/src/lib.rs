@@ -46,9 +46,7 @@ mod jobs;
 mod kernel;
 mod script;
 
-pub use catalogue::{
-    catalogue, find, Class, Preset, Serve, Shape, Tasks, Workload, PROBE_PERIOD,
-};
+pub use catalogue::{catalogue, find, Class, Preset, Serve, Shape, Tasks, Workload, PROBE_PERIOD};
 pub use error::Error;
 pub use exec::{chunks, Exec, Sequential};
 pub use job::{Job, JobInput};

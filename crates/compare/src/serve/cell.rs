@@ -45,9 +45,17 @@ pub(crate) fn run_cell(spec: &CellSpec, serve: Serve, mut cell: Cell) -> Cell {
     cell.answer = Serve::answer(stats.ok, stats.due);
     cell.reference = reference;
     cell.verified = cell.answer == cell.reference;
-    cell.status = if cell.verified { Status::Ok } else { Status::Wrong };
+    cell.status = if cell.verified {
+        Status::Ok
+    } else {
+        Status::Wrong
+    };
     if !cell.verified {
-        let kinds: Vec<String> = stats.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let kinds: Vec<String> = stats
+            .errors
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         cell.reason = Some(format!("failed requests: {}", kinds.join(", ")));
     }
     let ns = |d: Duration| d.as_nanos() as u64;

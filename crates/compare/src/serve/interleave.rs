@@ -27,7 +27,11 @@ pub(crate) fn start(listener: TcpListener, ctx: Ctx) -> Result<Started, Error> {
     })
 }
 
-pub(crate) fn start_hybrid(listener: TcpListener, ctx: Ctx, threads: usize) -> Result<Started, Error> {
+pub(crate) fn start_hybrid(
+    listener: TcpListener,
+    ctx: Ctx,
+    threads: usize,
+) -> Result<Started, Error> {
     let pool = cvp_decompose::Pool::builder()
         .num_threads(threads)
         .thread_name(|i| format!("serve-hybrid-{i}"))
@@ -78,7 +82,9 @@ fn run(listener: TcpListener, ctx: &Ctx) {
             };
             match accepted {
                 Ok((stream, _)) => {
-                    shared.accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    shared
+                        .accepted
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     cvp_interleave::spawn(async move {
                         let svc = service_fn(move |req| {

@@ -21,8 +21,8 @@
 //! A point whose lag p99 is over [`MAX_LAG_P99`] is marked unreliable:
 //! the generator, not the server, bent the schedule.
 
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -345,7 +345,9 @@ impl<'a> Generator<'a> {
                 next_due: now,
                 rng: Rng(match load.arrivals {
                     Arrivals::Constant => 0,
-                    Arrivals::Poisson { seed } => seed ^ (c as u64).wrapping_mul(0xA24B_AED4_963E_E407),
+                    Arrivals::Poisson { seed } => {
+                        seed ^ (c as u64).wrapping_mul(0xA24B_AED4_963E_E407)
+                    }
                 }),
             })
             .collect();
@@ -402,8 +404,7 @@ impl<'a> Generator<'a> {
 
     fn interest(&self, c: usize) -> Event {
         let conn = &self.conns[c];
-        let writable =
-            matches!(conn.state, State::Connecting) || !conn.unwritten.is_empty();
+        let writable = matches!(conn.state, State::Connecting) || !conn.unwritten.is_empty();
         Event::new(c, true, writable)
     }
 
@@ -706,7 +707,9 @@ impl<'a> Generator<'a> {
         }
         let body = &conn.read[head..head + length];
         let right = match &self.load.answers {
-            Some(answers) => answers.get(id as usize).is_some_and(|a| a.as_bytes() == body),
+            Some(answers) => answers
+                .get(id as usize)
+                .is_some_and(|a| a.as_bytes() == body),
             None => true,
         };
         let extra = conn.read.len() > head + length;
@@ -782,7 +785,10 @@ impl<'a> Generator<'a> {
         }
         let open_by = now + self.load.timeout;
         while Instant::now() < open_by
-            && self.conns.iter().any(|c| matches!(c.state, State::Connecting))
+            && self
+                .conns
+                .iter()
+                .any(|c| matches!(c.state, State::Connecting))
         {
             self.poll(&mut events, Duration::from_millis(1));
             let now = Instant::now();

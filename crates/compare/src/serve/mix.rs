@@ -24,6 +24,9 @@ pub enum Mix {
     /// Calls a backend (the echo server, which answers after [`WAIT`]),
     /// then computes [`MIXED_UNITS`] units (about 0.5 ms).
     Mixed,
+    /// Answers at once: measures the HTTP stacks and the generator itself.
+    /// Not part of a default sweep.
+    Trivial,
 }
 
 /// The wait of a waiting-bound request, and the backend's delay.
@@ -39,8 +42,10 @@ pub(crate) const BACKEND_BYTES: u32 = 64;
 pub(crate) const IDS: u32 = 16;
 
 impl Mix {
-    /// Every mix.
+    /// The mixes of a default sweep.
     pub const ALL: [Mix; 3] = [Mix::Waiting, Mix::Computing, Mix::Mixed];
+    /// Every mix, [`Mix::Trivial`] last.
+    const EVERY: [Mix; 4] = [Mix::Waiting, Mix::Computing, Mix::Mixed, Mix::Trivial];
 
     /// The mix's name: `waiting`, `computing`, `mixed`.
     pub fn name(self) -> &'static str {
@@ -48,6 +53,7 @@ impl Mix {
             Mix::Waiting => "waiting",
             Mix::Computing => "computing",
             Mix::Mixed => "mixed",
+            Mix::Trivial => "trivial",
         }
     }
 
@@ -55,11 +61,14 @@ impl Mix {
     pub fn describe(self) -> String {
         match self {
             Mix::Waiting => format!("{} ms of waiting per request", WAIT.as_millis()),
-            Mix::Computing => format!("{COMPUTE_UNITS} units (about 2 ms) of computing per request"),
+            Mix::Computing => {
+                format!("{COMPUTE_UNITS} units (about 2 ms) of computing per request")
+            }
             Mix::Mixed => format!(
                 "a {} ms backend call, then {MIXED_UNITS} units (about 0.5 ms) of computing",
                 WAIT.as_millis()
             ),
+            Mix::Trivial => "no work per request".into(),
         }
     }
 
@@ -77,6 +86,7 @@ impl Mix {
                 },
                 Step::Compute { units: MIXED_UNITS },
             ],
+            Mix::Trivial => Vec::new(),
         }
     }
 
@@ -96,8 +106,13 @@ impl Mix {
     /// The body every server must answer request `/id` with, worked out
     /// without waiting (once per process): index `id` of the table.
     pub fn answers(self) -> Arc<[String]> {
-        static TABLES: [OnceLock<Arc<[String]>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-        let slot = Mix::ALL.iter().position(|&m| m == self).unwrap_or(0);
+        static TABLES: [OnceLock<Arc<[String]>>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        let slot = Mix::EVERY.iter().position(|&m| m == self).unwrap_or(0);
         Arc::clone(TABLES[slot].get_or_init(|| {
             (0..IDS)
                 .map(|id| {
@@ -122,10 +137,14 @@ pub(crate) fn body_of(outcome: &TaskOutcome) -> String {
 impl FromStr for Mix {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Mix::ALL
+        Mix::EVERY
             .into_iter()
             .find(|m| m.name() == s)
-            .ok_or_else(|| Error::Serve(format!("unknown mix `{s}` (waiting, computing, mixed)")))
+            .ok_or_else(|| {
+                Error::Serve(format!(
+                    "unknown mix `{s}` (waiting, computing, mixed, trivial)"
+                ))
+            })
     }
 }
 

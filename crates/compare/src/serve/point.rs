@@ -108,7 +108,13 @@ pub(crate) fn stats(
     refused_by_server: u64,
     refusal: Option<String>,
 ) -> ServeStats {
-    let q = |x: f64| if r.latency.is_empty() { 0 } else { r.latency.value_at_quantile(x) };
+    let q = |x: f64| {
+        if r.latency.is_empty() {
+            0
+        } else {
+            r.latency.value_at_quantile(x)
+        }
+    };
     ServeStats {
         mix: p.mix.name().into(),
         connections: p.connections,
@@ -124,9 +130,17 @@ pub(crate) fn stats(
         p50_ns: q(0.5),
         p99_ns: q(0.99),
         p999_ns: q(0.999),
-        max_ns: if r.latency.is_empty() { 0 } else { r.latency.max() },
+        max_ns: if r.latency.is_empty() {
+            0
+        } else {
+            r.latency.max()
+        },
         errors: r.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        lag_p99_ns: if r.lag.is_empty() { 0 } else { r.lag.value_at_quantile(0.99) },
+        lag_p99_ns: if r.lag.is_empty() {
+            0
+        } else {
+            r.lag.value_at_quantile(0.99)
+        },
         unreliable: r.unreliable(),
         server_cpus,
         generator_cpus: r.cpus.clone(),

@@ -45,7 +45,11 @@ impl Ready {
     }
 }
 
-pub(crate) fn start_rayon(listener: TcpListener, ctx: Ctx, threads: usize) -> Result<Started, Error> {
+pub(crate) fn start_rayon(
+    listener: TcpListener,
+    ctx: Ctx,
+    threads: usize,
+) -> Result<Started, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("serve-rayon-{i}"))
@@ -204,7 +208,10 @@ fn serve_ready(ready: &Ready, conn: &mut Conn) -> io::Result<bool> {
                 }
             }
             Parsed::Bad(status) => {
-                let _ = write_all(&mut conn.stream, &http::response(status, "bad request", true));
+                let _ = write_all(
+                    &mut conn.stream,
+                    &http::response(status, "bad request", true),
+                );
                 return Ok(false);
             }
             Parsed::Partial => return Ok(true),

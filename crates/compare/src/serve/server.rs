@@ -131,7 +131,11 @@ impl Server {
         // Every thread the server starts inherits the caller's affinity:
         // pin the caller while starting, restore it after.
         let pinned = Pinned::new(&set);
-        let cpus = if pinned.is_ok() { set.cpus() } else { Vec::new() };
+        let cpus = if pinned.is_ok() {
+            set.cpus()
+        } else {
+            Vec::new()
+        };
         let backend = if mix.needs_backend() {
             Some(EchoServer::start()?)
         } else {

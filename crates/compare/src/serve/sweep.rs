@@ -74,6 +74,7 @@ impl Sweep {
 fn probe_rate(mix: Mix, connections: usize) -> f64 {
     let service_ms = match mix {
         Mix::Computing => 2.0,
+        Mix::Trivial => 0.05,
         _ => 1.0,
     };
     (connections as f64 * 1000.0 / service_ms * 2.0).min(MAX_RATE)
@@ -133,7 +134,11 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
                 "{mix}: no model answered a single request right"
             )));
         }
-        let rates: Vec<f64> = spec.fractions.iter().map(|f| (f * capacity).round().max(1.0)).collect();
+        let rates: Vec<f64> = spec
+            .fractions
+            .iter()
+            .map(|f| (f * capacity).round().max(1.0))
+            .collect();
         for (m, c) in models.iter().zip(&mut curves) {
             if c.failed.is_some() {
                 continue;
@@ -153,7 +158,11 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
                             m.name,
                             cvp_report::render::duration(s.p99_ns),
                             s.achieved_rps,
-                            if s.unreliable.is_some() { " (unreliable)" } else { "" }
+                            if s.unreliable.is_some() {
+                                " (unreliable)"
+                            } else {
+                                ""
+                            }
                         ));
                         if s.p99_ns > objective_ns.saturating_mul(u64::from(FAR_PAST)) {
                             past += 1;

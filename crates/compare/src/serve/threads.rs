@@ -53,7 +53,10 @@ fn accept_loop(listener: &TcpListener, ctx: &Ctx) {
                     // sees its connection closed.
                     ctx.shared.live.fetch_sub(1, Ordering::SeqCst);
                     ctx.shared.refuse(|| {
-                        format!("no thread for connection {}: {e}", ctx.shared.accepted.load(Ordering::Relaxed))
+                        format!(
+                            "no thread for connection {}: {e}",
+                            ctx.shared.accepted.load(Ordering::Relaxed)
+                        )
                     });
                 }
             }

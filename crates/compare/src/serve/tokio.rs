@@ -15,7 +15,11 @@ use crate::exec::tokio::TokioEnv;
 use crate::Error;
 
 /// `workers: None` is the current-thread runtime.
-pub(crate) fn start(listener: TcpListener, ctx: Ctx, workers: Option<usize>) -> Result<Started, Error> {
+pub(crate) fn start(
+    listener: TcpListener,
+    ctx: Ctx,
+    workers: Option<usize>,
+) -> Result<Started, Error> {
     let err = |e: std::io::Error| Error::Serve(format!("tokio: {e}"));
     let rt = match workers {
         None => tokio::runtime::Builder::new_current_thread()
