@@ -355,7 +355,7 @@ const CATALOGUE: &[Workload] = &[
         description: "A loopback HTTP/1.1 server per model under open-loop load, 1 ms of waiting per request: latency counts from when each request was due; `cvp serve-sweep` draws latency against offered load.",
         unit: "requests/s offered",
         shape: Shape::Serve(Serve { mix: "waiting", millis: 1_000, connections: 64 }),
-        presets: [200, 1_000, 2_000],
+        presets: [200, 500, 1_000],
         max: 1_000_000,
         why_max: "the load generator tops out below a million requests a second",
         serial: false,
