@@ -134,11 +134,7 @@ pub fn throughput_at(curve: &Curve, objective_ns: u64) -> Option<f64> {
     best
 }
 
-fn best<'a>(
-    curves: &'a [Curve],
-    objective: u64,
-    pick: impl Fn(&Curve) -> bool,
-) -> Option<(&'a Curve, f64)> {
+fn best(curves: &[Curve], objective: u64, pick: impl Fn(&Curve) -> bool) -> Option<(&Curve, f64)> {
     curves
         .iter()
         .filter(|c| pick(c))
@@ -406,7 +402,8 @@ pub fn latency_chart(
         let root = SVGBackend::with_string(&mut svg, (760, 1100)).into_drawing_area();
         root.fill(&WHITE)?;
         let panels = root.split_evenly((3, 1));
-        let which: [(&str, fn(&ServeStats) -> u64); 3] = [
+        type Percentile = fn(&ServeStats) -> u64;
+        let which: [(&str, Percentile); 3] = [
             ("p50", |p| p.p50_ns),
             ("p99", |p| p.p99_ns),
             ("p99.9", |p| p.p999_ns),

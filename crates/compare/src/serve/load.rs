@@ -207,7 +207,7 @@ pub fn raise_fd_limit() -> io::Result<u64> {
         // SAFETY: a valid rlimit; raising the hard limit needs a privilege,
         // and without it the call fails and changes nothing.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &more) } == 0 {
-            return Ok(WANTED_FDS as u64);
+            return Ok(WANTED_FDS);
         }
     }
     lim.rlim_cur = lim.rlim_max;
@@ -215,7 +215,7 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(lim.rlim_cur as u64)
+    Ok(lim.rlim_cur)
 }
 
 /// Offers `load` and returns what it measured; runs on a thread of its own
