@@ -42,11 +42,21 @@ fn every_model_serves_the_computing_and_mixed_mixes() {
 }
 
 #[test]
-fn sequential_has_no_server_and_says_why() {
-    let err = Server::start("sequential", 1, Mix::Waiting, None).unwrap_err();
-    assert!(err.to_string().contains("keep-alive"), "{err}");
+fn sequential_serves_one_request_at_a_time() {
+    // Eight connections with a 1 ms wait each: one at a time, about 1000
+    // requests a second at most, so 2000 offered cannot all be answered.
+    let mut p = light("sequential", Mix::Waiting, 2000.0);
+    p.timeout = Duration::from_millis(300);
+    let s = measure_point(&p).unwrap();
+    assert!(s.achieved_rps < 1500.0, "{s:?}");
+    assert!(s.failed() > 0);
+}
+
+#[test]
+fn unknown_models_and_mixes_are_refused() {
     let err = Server::start("no-such-model", 1, Mix::Waiting, None).unwrap_err();
     assert!(err.to_string().contains("unknown model"), "{err}");
+    assert!(serve_not_applicable("sequential").is_none());
     assert!("spinning".parse::<Mix>().is_err());
 }
 

@@ -4,6 +4,8 @@
 //! bytes to read to the pool, whose worker reads, parses with httparse,
 //! runs the handler (blocking) and writes, then gives the connection back
 //! to the poller. At most `threads` requests are in the handler at once.
+//! `sequential` is the same server with the poller's thread as the only
+//! worker: one request at a time.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Write};
@@ -71,6 +73,12 @@ pub(crate) fn start_decompose(
         .map_err(|e| Error::Serve(format!("decompose pool: {e}")))?;
     let pool = Arc::new(pool);
     start(listener, ctx, Arc::new(move |job| pool.spawn(job)))
+}
+
+/// `sequential`: the same loops, each ready connection served on the
+/// poller's own thread, one request at a time.
+pub(crate) fn start_inline(listener: TcpListener, ctx: Ctx) -> Result<Started, Error> {
+    start(listener, ctx, Arc::new(|job| job()))
 }
 
 fn start(listener: TcpListener, ctx: Ctx, dispatch: Dispatch) -> Result<Started, Error> {

@@ -75,7 +75,7 @@ pub(crate) struct Started {
 /// # if cfg!(miri) { return Ok(()); }
 /// let server = Server::start("tokio-current-thread", 1, Mix::Waiting, None)?;
 /// assert!(server.addr().ip().is_loopback());
-/// assert!(Server::start("sequential", 1, Mix::Waiting, None).is_err());
+/// assert!(Server::start("no-such-model", 1, Mix::Waiting, None).is_err());
 /// # Ok::<(), cvp_compare::Error>(())
 /// ```
 pub struct Server {
@@ -97,11 +97,22 @@ impl std::fmt::Debug for Server {
     }
 }
 
+/// The models with a server.
+const SERVED: [&str; 9] = [
+    "sequential",
+    "interleave",
+    "tokio-current-thread",
+    "threads-1core",
+    "decompose",
+    "rayon",
+    "threads",
+    "hybrid",
+    "tokio-multi-thread",
+];
+
 /// Why a model has no server, if it has none.
 pub fn serve_not_applicable(model: &str) -> Option<String> {
-    (model == "sequential").then(|| {
-        "one request at a time on one connection cannot serve many keep-alive clients".into()
-    })
+    (!SERVED.contains(&model)).then(|| format!("no HTTP server is written for `{model}`"))
 }
 
 impl Server {
@@ -150,6 +161,7 @@ impl Server {
             shared: Arc::clone(&shared),
         };
         let started = match model {
+            "sequential" => super::pool::start_inline(listener, ctx),
             "threads" | "threads-1core" => super::threads::start(listener, ctx),
             "rayon" => super::pool::start_rayon(listener, ctx, threads),
             "decompose" => super::pool::start_decompose(listener, ctx, threads),
