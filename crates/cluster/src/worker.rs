@@ -362,7 +362,7 @@ pub(crate) fn job_of(name: &str, size: usize) -> Result<Job, String> {
     w.check_size(size).map_err(|e| e.to_string())?;
     match w.shape() {
         Shape::Job(job) => Ok(job.clone()),
-        Shape::Tasks(_) => Err(format!(
+        Shape::Tasks(_) | Shape::Serve(_) => Err(format!(
             "{name} is a task set, not a job: the cluster runs jobs"
         )),
     }

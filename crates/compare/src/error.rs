@@ -43,6 +43,8 @@ pub enum Error {
     },
     /// A cell run in a child process did not answer as expected.
     Child(String),
+    /// A serve run could not start: a server, the generator, a bad rate.
+    Serve(String),
 }
 
 impl fmt::Display for Error {
@@ -77,6 +79,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::Child(e) => write!(f, "cell process: {e}"),
+            Error::Serve(e) => write!(f, "serve: {e}"),
         }
     }
 }

@@ -50,6 +50,7 @@ mod measure;
 mod models;
 mod own_job;
 mod plan;
+mod serve;
 mod server;
 mod timeline;
 mod trace;
@@ -69,6 +70,11 @@ pub use models::{
 pub use own_job::{compare_job, JobOptions};
 pub use plan::{
     available_cores, child_args, max_threads, Isolation, Plan, Progress, DEFAULT_CELL_TIMEOUT,
+};
+pub use serve::sweep as serve_sweep;
+pub use serve::{
+    measure_point, raise_fd_limit, run_load, serve_not_applicable, Arrivals, Load, LoadReport, Mix,
+    Point, Server, Split, Sweep, FRACTIONS, MAX_LAG_P99,
 };
 pub use server::EchoServer;
 pub use timeline::{record_timelines, record_timelines_of};

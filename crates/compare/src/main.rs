@@ -42,6 +42,8 @@ use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod serve_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "cvp",
@@ -80,6 +82,10 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Offer open-loop HTTP load to one model's server (one point).
+    Serve(serve_cmd::ServeArgs),
+    /// Latency against offered load for every model's server (bounded; says how long).
+    ServeSweep(serve_cmd::SweepArgs),
 }
 
 #[derive(Args)]
@@ -249,6 +255,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Render { dir } => render_saved(&dir),
         Command::ClusterWorker { args } => return cvp_cluster::worker_main(args),
+        Command::Serve(args) => serve_cmd::serve(args),
+        Command::ServeSweep(args) => serve_cmd::sweep(args),
     };
     match result {
         Ok(code) => code,

@@ -140,6 +140,7 @@ impl CellSpec {
             warmup_ns: 0,
             runs: Vec::new(),
             trace: None,
+            serve: None,
         }
     }
 }
@@ -180,6 +181,9 @@ pub fn run_cell(spec: &CellSpec) -> Cell {
         Ok(m) => m,
         Err(e) => return fail(cell, Status::Failed, e.to_string()),
     };
+    if let Shape::Serve(serve) = spec.workload.shape() {
+        return crate::serve::run_cell(spec, *serve, cell);
+    }
     if let Some(why) = model.not_applicable(&spec.workload, spec.size, spec.threads) {
         return fail(cell, Status::NotApplicable, why);
     }
@@ -271,6 +275,7 @@ fn measure(
                 })
             })
         }
+        Shape::Serve(_) => return Err(Error::Serve("a serve cell runs in serve::run_cell".into())),
         Shape::Tasks(tasks) => {
             let set = Arc::new(tasks.task_set(spec.size));
             if set.needs_server() && spec.server.is_none() {

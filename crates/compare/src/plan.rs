@@ -285,10 +285,10 @@ pub(crate) fn fill_speedups(cells: &mut [Cell]) {
         .filter(|c| c.role == Role::Baseline && c.status == Status::Ok && c.wall_ns > 0)
         .map(|c| (c.workload.clone(), c.size, c.wall_ns))
         .collect();
-    for c in cells
-        .iter_mut()
-        .filter(|c| matches!(c.status, Status::Ok | Status::Wrong) && c.wall_ns > 0)
-    {
+    // A server under load runs for a set time: its wall is no speed.
+    for c in cells.iter_mut().filter(|c| {
+        matches!(c.status, Status::Ok | Status::Wrong) && c.wall_ns > 0 && c.serve.is_none()
+    }) {
         if let Some((_, _, base)) = bases
             .iter()
             .find(|(w, s, _)| *w == c.workload && *s == c.size)

@@ -39,7 +39,7 @@ fn chosen<'a>(report: &Report, known: &'a [Workload]) -> Vec<&'a Workload> {
         })
         .filter_map(|n| known.iter().find(|w| w.name() == n))
         .collect();
-    let needs_server = |w: &Workload| w.needs_server();
+    let needs_server = |w: &Workload| w.needs_server() || matches!(w.shape(), Shape::Serve(_));
     for w in &workloads {
         if out.iter().any(|o| o.class() == w.class()) {
             continue;
@@ -99,6 +99,7 @@ pub fn record_timelines_of(report: &Report, workloads: &[Workload]) -> Vec<Timel
                 Shape::Job(_) => "chunk",
                 Shape::Tasks(_) if info.concurrent && !info.preemptive => "poll",
                 Shape::Tasks(_) => "step",
+                Shape::Serve(_) => "request",
             };
             let trace = catch_unwind(AssertUnwindSafe(|| record(w, model, threads, size)))
                 .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
@@ -122,6 +123,7 @@ fn record(w: &Workload, model: &str, threads: usize, size: usize) -> Result<Trac
         return Err(format!("n/a: {why}"));
     }
     match w.shape() {
+        Shape::Serve(_) => Err("a server under load is drawn by `cvp serve-sweep`".into()),
         Shape::Job(job) => {
             let mut instance = m.start(threads).map_err(|e| e.to_string())?;
             let mut input = job.prepare(size);

@@ -29,6 +29,7 @@ mod error;
 mod recommend;
 pub mod render;
 mod schema;
+pub mod serve;
 mod verdict;
 pub mod visual;
 
@@ -38,7 +39,7 @@ pub use error::Error;
 pub use recommend::{recommend, serial_fraction, Recommendation};
 pub use schema::{
     Bandwidth, Cell, Class, ClusterStats, Judgement, LatenessStats, Machine, Report, Role, Run,
-    Settings, Span, SpanKind, Status, Trace, Triad, Verdict, SCHEMA,
+    ServeStats, Settings, Span, SpanKind, Status, Trace, Triad, Verdict, SCHEMA,
 };
 pub use verdict::{
     verdicts, BANDWIDTH_TOLERANCE, DECOMPOSE_TOLERANCE, INTERLEAVE_TOLERANCE, NO_SPEEDUP,

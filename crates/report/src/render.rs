@@ -81,6 +81,7 @@ fn row(c: &Cell) -> [String; 11] {
             duration(l.p99_ns)
         ));
     }
+    notes.extend(c.serve.as_ref().map(crate::serve::note));
     if let Some(r) = &c.reason {
         notes.push(r.lines().next().unwrap_or_default().to_owned());
     }
@@ -351,6 +352,7 @@ mod test {
             warmup_ns: 0,
             runs: vec![run(5, 1), run(7, 2), run(9, 30)],
             trace: None,
+            serve: None,
         }
     }
 

@@ -294,6 +294,9 @@ pub struct Cell {
     /// What ran when, from an extra untimed run, if one was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
+    /// A server under open-loop load: the serve workload's point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve: Option<ServeStats>,
 }
 
 impl Cell {
@@ -368,6 +371,66 @@ pub struct LatenessStats {
     pub p99_ns: u64,
     /// Worst.
     pub max_ns: u64,
+}
+
+/// One point of a server under open-loop load: requests were due at
+/// `offered_rps` whatever the server did, and every latency counts from
+/// when its request was due (coordinated omission corrected), failed
+/// requests included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServeStats {
+    /// The handler's mix: `waiting`, `computing`, `mixed`.
+    pub mix: String,
+    /// Keep-alive connections of the generator.
+    pub connections: usize,
+    /// `constant` or `poisson`.
+    pub arrivals: String,
+    /// How long requests were due, seconds.
+    pub duration_s: f64,
+    /// Offered requests per second.
+    pub offered_rps: f64,
+    /// Correctly answered requests per second.
+    pub achieved_rps: f64,
+    /// Requests due.
+    pub due: u64,
+    /// Requests answered correctly.
+    pub ok: u64,
+    /// Median latency from due time.
+    pub p50_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// 99.9th percentile.
+    pub p999_ns: u64,
+    /// Worst.
+    pub max_ns: u64,
+    /// Failed requests by kind (`refused`, `emfile`, `timeout`, `closed`,
+    /// `reset`, `status`, `wrong`, `unsent`, ...), in name order.
+    #[serde(default)]
+    pub errors: Vec<(String, u64)>,
+    /// The generator's lag (sent after due, on an idle connection), p99.
+    pub lag_p99_ns: u64,
+    /// Why the point does not measure the server (the generator lagged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreliable: Option<String>,
+    /// CPUs the server was pinned to (empty: unpinned).
+    #[serde(default)]
+    pub server_cpus: Vec<usize>,
+    /// CPUs the generator was pinned to (empty: unpinned).
+    #[serde(default)]
+    pub generator_cpus: Vec<usize>,
+    /// Connections the server could not serve (no thread, no descriptor).
+    #[serde(default)]
+    pub refused_by_server: u64,
+    /// Why, the first time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+impl ServeStats {
+    /// Failed requests, all kinds.
+    pub fn failed(&self) -> u64 {
+        self.errors.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// A recorded timeline: spans of work on lanes (OS threads).

@@ -203,6 +203,12 @@ pub fn verdicts(cells: &[Cell], bandwidth: Option<&Bandwidth>) -> Vec<Verdict> {
                 .find(|c| c.role == Role::Baseline)
                 .map(|c| c.status),
         };
+        if ws.iter().any(|c| c.serve.is_some()) {
+            out.extend(crate::serve::cell_verdicts(
+                &ws.into_iter().cloned().collect::<Vec<_>>(),
+            ));
+            continue;
+        }
         match first.class {
             Class::Io => {
                 out.push(io_winner(&ctx));

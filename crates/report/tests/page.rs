@@ -137,6 +137,7 @@ fn cell(
             Vec::new()
         },
         trace: None,
+        serve: None,
     }
 }
 

@@ -113,6 +113,33 @@ pub enum Shape {
     Job(Job),
     /// Request-shaped: a set of task scripts.
     Tasks(Tasks),
+    /// A server under open-loop load: the runner starts the model's HTTP
+    /// server and offers `size` requests per second for a while.
+    Serve(Serve),
+}
+
+/// The serve workload's cell: which handler mix, for how long, over how
+/// many keep-alive connections. The size is the offered rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Serve {
+    /// The handler mix: `waiting`, `computing` or `mixed`.
+    pub mix: &'static str,
+    /// How long requests are due, milliseconds.
+    pub millis: u64,
+    /// Keep-alive connections.
+    pub connections: usize,
+}
+
+impl Serve {
+    /// Requests due at `rate` per second (constant arrivals).
+    pub fn due(&self, rate: usize) -> u64 {
+        rate as u64 * self.millis / 1000
+    }
+
+    /// The answer of a run where `ok` of `due` requests were answered right.
+    pub fn answer(ok: u64, due: u64) -> String {
+        format!("{ok} of {due} requests answered right")
+    }
 }
 
 /// Where a workload was defined.
@@ -160,6 +187,7 @@ static BUILT_IN: LazyLock<Vec<Workload>> = LazyLock::new(|| {
         crate::tasks::fetch_then_crunch::workload(),
         crate::tasks::probe::workload(),
         crate::tasks::probe_long_task::workload(),
+        crate::tasks::serve::workload(),
     ]
 });
 
@@ -231,7 +259,7 @@ impl Workload {
     pub fn needs_server(&self) -> bool {
         match &self.shape {
             Shape::Tasks(t) => t.task_set(1).needs_server(),
-            Shape::Job(_) => false,
+            Shape::Job(_) | Shape::Serve(_) => false,
         }
     }
 
@@ -292,6 +320,7 @@ impl Workload {
                 Ok(job.run(&crate::Sequential, &mut input))
             }
             Shape::Tasks(tasks) => Ok(tasks.task_set(size).expected_answer()),
+            Shape::Serve(serve) => Ok(Serve::answer(serve.due(size), serve.due(size))),
         }
     }
 

@@ -56,7 +56,7 @@ mod spec;
 mod tasks;
 mod user;
 
-pub use catalogue::{catalogue, find, Class, Origin, Preset, Shape, Tasks, Workload};
+pub use catalogue::{catalogue, find, Class, Origin, Preset, Serve, Shape, Tasks, Workload};
 pub use error::Error;
 pub use exec::{chunks, Exec, Sequential};
 pub use job::{Job, JobInput};

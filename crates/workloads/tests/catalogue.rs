@@ -109,6 +109,8 @@ fn sequential_matches_every_reference() {
                 }
                 set.answer(&set.run_sequential(None).unwrap())
             }
+            // Needs a server and a load generator: checked in cvp-compare.
+            Shape::Serve(_) => continue,
         };
         w.verify(&reference, &answer).unwrap();
     }

@@ -43,6 +43,7 @@ fn every_example_spec_compiles_and_its_sequential_answer_is_the_reference() {
                 }
                 set.answer(&set.run_sequential(None).unwrap())
             }
+            Shape::Serve(_) => unreachable!("a spec is a job or a task set"),
         };
         w.verify(&reference, &answer)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -45,6 +45,16 @@ impl CpuSet {
         }
     }
 
+    /// The set of these CPUs (those at or above `CPU_SETSIZE` are left out).
+    pub(crate) fn of(cpus: &[usize]) -> Self {
+        let mut set = Self::empty();
+        for &cpu in cpus.iter().filter(|&&c| c < libc::CPU_SETSIZE as usize) {
+            // SAFETY: `cpu` is below CPU_SETSIZE.
+            unsafe { libc::CPU_SET(cpu, &mut set.raw) };
+        }
+        set
+    }
+
     /// The CPU numbers in the set, ascending.
     pub(crate) fn cpus(&self) -> Vec<usize> {
         (0..libc::CPU_SETSIZE as usize)
@@ -85,6 +95,9 @@ impl CpuSet {
             io::ErrorKind::Unsupported,
             "CPU affinity needs Linux",
         ))
+    }
+    pub(crate) fn of(_cpus: &[usize]) -> Self {
+        Self {}
     }
     pub(crate) fn cpus(&self) -> Vec<usize> {
         Vec::new()

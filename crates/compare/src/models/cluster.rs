@@ -89,6 +89,7 @@ impl Model for ClusterModel {
         match workload.shape() {
             Shape::Job(_) => None,
             Shape::Tasks(_) => Some("the cluster runs jobs, not task sets".into()),
+            Shape::Serve(_) => Some("the cluster runs jobs, not servers".into()),
         }
     }
 

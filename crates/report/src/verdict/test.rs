@@ -68,6 +68,7 @@ fn cell(workload: &str, class: Class, model: &str, threads: usize, walls_ms: &[f
         warmup_ns: 0,
         runs,
         trace: None,
+        serve: None,
     }
 }
 

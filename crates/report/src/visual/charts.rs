@@ -785,6 +785,7 @@ mod test {
             warmup_ns: 0,
             runs: Vec::new(),
             trace: None,
+            serve: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub(crate) mod fetch_then_crunch;
 pub(crate) mod latency_fanout;
 pub(crate) mod probe;
 pub(crate) mod probe_long_task;
+pub(crate) mod serve;
 
 use crate::script::{Script, Step, TaskSet};
 

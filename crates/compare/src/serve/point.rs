@@ -1,0 +1,150 @@
+//! One point: a model's server at one offered rate, measured by the
+//! generator on CPUs of its own.
+
+use std::time::Duration;
+
+use cvp_report::ServeStats;
+
+use super::load::{run_load, Arrivals, Load, LoadReport};
+use super::mix::Mix;
+use super::server::Server;
+use crate::exec::affinity::CpuSet;
+use crate::Error;
+
+/// One model at one offered load.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// The model's name.
+    pub model: String,
+    /// Its `--threads`.
+    pub threads: usize,
+    /// What each request does.
+    pub mix: Mix,
+    /// Offered requests per second.
+    pub rate: f64,
+    /// Keep-alive connections.
+    pub connections: usize,
+    /// How long requests are due.
+    pub duration: Duration,
+    /// How due times are spaced.
+    pub arrivals: Arrivals,
+    /// Deadline of each request.
+    pub timeout: Duration,
+    /// Which CPUs the server and the generator run on.
+    pub split: Split,
+}
+
+impl Point {
+    /// `model` at `rate` with the defaults: 64 connections, one second,
+    /// constant arrivals, a one-second deadline, [`Split::detect`].
+    pub fn new(model: &str, threads: usize, mix: Mix, rate: f64) -> Self {
+        Self {
+            model: model.into(),
+            threads,
+            mix,
+            rate,
+            connections: 64,
+            duration: Duration::from_secs(1),
+            arrivals: Arrivals::Constant,
+            timeout: Duration::from_secs(1),
+            split: Split::detect(),
+        }
+    }
+}
+
+/// The CPUs of the server and of the generator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The server's CPUs (empty: unpinned).
+    pub server: Vec<usize>,
+    /// The generator's CPUs (empty: unpinned).
+    pub generator: Vec<usize>,
+}
+
+impl Split {
+    /// With two CPUs or more, the generator gets the last one and the
+    /// server the others; on one CPU they share it.
+    pub fn detect() -> Self {
+        let cpus = CpuSet::current().map(|s| s.cpus()).unwrap_or_default();
+        match cpus.split_last() {
+            Some((&last, rest)) if !rest.is_empty() => Split {
+                server: rest.to_vec(),
+                generator: vec![last],
+            },
+            _ => Split {
+                server: cpus.clone(),
+                generator: cpus,
+            },
+        }
+    }
+}
+
+/// Starts the server, offers the load, stops the server: the point.
+pub fn measure_point(p: &Point) -> Result<ServeStats, Error> {
+    let server_cpus = (!p.split.server.is_empty()).then_some(p.split.server.as_slice());
+    let server = Server::start(&p.model, p.threads, p.mix, server_cpus)?;
+    let load = Load {
+        addr: server.addr(),
+        rate: p.rate,
+        connections: p.connections,
+        duration: p.duration,
+        arrivals: p.arrivals,
+        timeout: p.timeout,
+        cpus: (!p.split.generator.is_empty()).then(|| p.split.generator.clone()),
+        answers: Some(p.mix.answers()),
+    };
+    let report = run_load(&load)?;
+    let (refused, refusal) = server.refused();
+    let server_cpus = server.cpus().to_vec();
+    drop(server);
+    Ok(stats(p, &report, server_cpus, refused, refusal))
+}
+
+/// The report's summary of a load.
+pub(crate) fn stats(
+    p: &Point,
+    r: &LoadReport,
+    server_cpus: Vec<usize>,
+    refused_by_server: u64,
+    refusal: Option<String>,
+) -> ServeStats {
+    let q = |x: f64| {
+        if r.latency.is_empty() {
+            0
+        } else {
+            r.latency.value_at_quantile(x)
+        }
+    };
+    ServeStats {
+        mix: p.mix.name().into(),
+        connections: p.connections,
+        arrivals: match p.arrivals {
+            Arrivals::Constant => "constant".into(),
+            Arrivals::Poisson { .. } => "poisson".into(),
+        },
+        duration_s: p.duration.as_secs_f64(),
+        offered_rps: r.offered_rps,
+        achieved_rps: r.achieved_rps,
+        due: r.due,
+        ok: r.ok,
+        p50_ns: q(0.5),
+        p99_ns: q(0.99),
+        p999_ns: q(0.999),
+        max_ns: if r.latency.is_empty() {
+            0
+        } else {
+            r.latency.max()
+        },
+        errors: r.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        lag_p99_ns: if r.lag.is_empty() {
+            0
+        } else {
+            r.lag.value_at_quantile(0.99)
+        },
+        unreliable: r.unreliable(),
+        server_cpus,
+        generator_cpus: r.cpus.clone(),
+        refused_by_server,
+        refusal,
+    }
+}

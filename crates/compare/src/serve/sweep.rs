@@ -1,0 +1,201 @@
+//! The sweep of offered load: each model's capacity first (the rate it
+//! achieves when offered far more), then every model at the same rates,
+//! from a fraction of the best capacity to past it. A model whose points
+//! are far past its knee stops early, so the sweep stays bounded.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use cvp_report::serve::{verdicts, Curve, MixSweep, ServeSweep, SERVE_SCHEMA};
+
+use super::load::MAX_RATE;
+use super::mix::Mix;
+use super::point::{measure_point, Point, Split};
+use crate::models::ModelInfo;
+use crate::Error;
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The handler mixes.
+    pub mixes: Vec<Mix>,
+    /// The models (those without a server are left out).
+    pub models: Vec<ModelInfo>,
+    /// `--threads` of every server.
+    pub threads: usize,
+    /// Offered rates as fractions of the best capacity, ascending.
+    pub fractions: Vec<f64>,
+    /// How long each point's requests are due.
+    pub duration: Duration,
+    /// Keep-alive connections.
+    pub connections: usize,
+    /// The p99 objective.
+    pub objective: Duration,
+    /// Deadline of each request.
+    pub timeout: Duration,
+    /// Server and generator CPUs.
+    pub split: Split,
+    /// The command line, for the report.
+    pub command: String,
+}
+
+/// The default fractions of the best capacity: 10 % to 150 %.
+pub const FRACTIONS: [f64; 9] = [0.1, 0.25, 0.5, 0.7, 0.85, 1.0, 1.1, 1.25, 1.5];
+/// A curve stops after this many points in a row past its knee (p99 over
+/// [`FAR_PAST`] times the objective).
+const PAST_KNEE: usize = 2;
+/// How far over the objective counts as far past the knee.
+const FAR_PAST: u32 = 20;
+/// How long the capacity probe of each model runs.
+const PROBE: Duration = Duration::from_millis(600);
+
+impl Sweep {
+    /// An upper bound on how long it runs, from the points it may take.
+    pub fn bound(&self) -> Duration {
+        let per_point = self.duration + self.timeout + Duration::from_millis(200);
+        let per_probe = PROBE + self.timeout + Duration::from_millis(200);
+        let models = self.models.len() as u32;
+        let mixes = self.mixes.len() as u32;
+        (per_probe + per_point * self.fractions.len() as u32) * models * mixes
+    }
+
+    fn point(&self, model: &ModelInfo, mix: Mix, rate: f64, duration: Duration) -> Point {
+        let mut p = Point::new(model.name, self.threads, mix, rate);
+        p.connections = self.connections;
+        p.duration = duration;
+        p.timeout = self.timeout;
+        p.split = self.split.clone();
+        p
+    }
+}
+
+/// A rate far above what any model serves with `connections` connections
+/// for this mix: each connection has one request in flight, and a request
+/// takes at least about a millisecond.
+fn probe_rate(mix: Mix, connections: usize) -> f64 {
+    let service_ms = match mix {
+        Mix::Computing => 2.0,
+        Mix::Trivial => 0.05,
+        _ => 1.0,
+    };
+    (connections as f64 * 1000.0 / service_ms * 2.0).min(MAX_RATE)
+}
+
+/// Runs the sweep; `progress` hears one line per point.
+pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep, Error> {
+    if spec.fractions.is_empty() || spec.fractions.iter().any(|f| !(f.is_finite() && *f > 0.0)) {
+        return Err(Error::Serve("fractions must be positive".into()));
+    }
+    let started = Instant::now();
+    let started_unix = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let objective_ns = spec.objective.as_nanos() as u64;
+    let models: Vec<&ModelInfo> = spec
+        .models
+        .iter()
+        .filter(|m| super::server::serve_not_applicable(m.name).is_none())
+        .collect();
+    let mut mixes = Vec::new();
+    for &mix in &spec.mixes {
+        let mut curves: Vec<Curve> = models
+            .iter()
+            .map(|m| Curve {
+                model: m.name.into(),
+                role: m.role,
+                concurrent: m.concurrent,
+                parallel: m.parallel,
+                preemptive: m.preemptive,
+                threads: if m.threaded { spec.threads } else { 1 },
+                capacity_rps: 0.0,
+                points: Vec::new(),
+                stopped: None,
+                failed: None,
+            })
+            .collect();
+        for (m, c) in models.iter().zip(&mut curves) {
+            let p = spec.point(m, mix, probe_rate(mix, spec.connections), PROBE);
+            match measure_point(&p) {
+                Ok(s) => {
+                    c.capacity_rps = s.achieved_rps;
+                    progress(&format!(
+                        "{mix}/{}: capacity {:.0} req/s",
+                        m.name, s.achieved_rps
+                    ));
+                }
+                Err(e) => {
+                    progress(&format!("{mix}/{}: {e}", m.name));
+                    c.failed = Some(e.to_string());
+                }
+            }
+        }
+        let capacity = curves.iter().map(|c| c.capacity_rps).fold(0.0, f64::max);
+        if capacity <= 0.0 {
+            return Err(Error::Serve(format!(
+                "{mix}: no model answered a single request right"
+            )));
+        }
+        let rates: Vec<f64> = spec
+            .fractions
+            .iter()
+            .map(|f| (f * capacity).round().max(1.0))
+            .collect();
+        for (m, c) in models.iter().zip(&mut curves) {
+            if c.failed.is_some() {
+                continue;
+            }
+            let mut past = 0;
+            for &rate in &rates {
+                if past >= PAST_KNEE {
+                    c.stopped = Some(format!(
+                        "stopped after {PAST_KNEE} points with p99 over {FAR_PAST}x the objective"
+                    ));
+                    break;
+                }
+                match measure_point(&spec.point(m, mix, rate, spec.duration)) {
+                    Ok(s) => {
+                        progress(&format!(
+                            "{mix}/{} at {rate:.0}: p99 {} achieved {:.0}{}",
+                            m.name,
+                            cvp_report::render::duration(s.p99_ns),
+                            s.achieved_rps,
+                            if s.unreliable.is_some() {
+                                " (unreliable)"
+                            } else {
+                                ""
+                            }
+                        ));
+                        if s.p99_ns > objective_ns.saturating_mul(u64::from(FAR_PAST)) {
+                            past += 1;
+                        } else {
+                            past = 0;
+                        }
+                        c.points.push(s);
+                    }
+                    Err(e) => {
+                        c.stopped = Some(format!("at {rate:.0} req/s: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+        let mut m = MixSweep {
+            mix: mix.name().into(),
+            description: mix.describe(),
+            capacity_rps: capacity,
+            rates,
+            curves,
+            verdicts: Vec::new(),
+        };
+        m.verdicts = verdicts(&m, objective_ns);
+        mixes.push(m);
+    }
+    Ok(ServeSweep {
+        schema: SERVE_SCHEMA,
+        machine: crate::machine::detect(),
+        started_unix,
+        elapsed_s: started.elapsed().as_secs_f64(),
+        objective_p99_ns: objective_ns,
+        command: spec.command.clone(),
+        mixes,
+    })
+}

@@ -1,0 +1,234 @@
+//! `cvp serve` (one point) and `cvp serve-sweep` (latency against offered
+//! load for every model).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use cvp_compare::{
+    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Point, Split,
+    Sweep, FRACTIONS,
+};
+use cvp_report::{render, serve, ServeStats};
+
+use crate::{positive, seconds, usage, Failure};
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// The model whose server runs.
+    #[arg(long, default_value = "tokio-current-thread")]
+    model: String,
+    /// What each request does: waiting, computing or mixed.
+    #[arg(long, default_value = "waiting")]
+    mix: String,
+    /// Offered requests per second.
+    #[arg(long, default_value = "1000", value_parser = rate)]
+    rate: f64,
+    /// Keep-alive connections.
+    #[arg(long, default_value = "64", value_parser = positive)]
+    connections: usize,
+    /// Seconds requests are due.
+    #[arg(long, default_value = "1", value_parser = seconds)]
+    duration: Duration,
+    /// Server threads (default: the available cores).
+    #[arg(long, value_parser = positive)]
+    threads: Option<usize>,
+    /// Exponential gaps from this seed instead of constant ones.
+    #[arg(long)]
+    poisson: Option<u64>,
+    /// Seconds each request may take before it counts as timed out.
+    #[arg(long, default_value = "1", value_parser = seconds)]
+    timeout: Duration,
+    /// Print the point as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err("must be a positive number of requests per second".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn mix(name: &str) -> Result<Mix, Failure> {
+    name.parse::<Mix>().map_err(usage)
+}
+
+pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
+    let mix = mix(&args.mix)?;
+    cvp_compare::find_model(&args.model).map_err(usage)?;
+    if let Some(why) = cvp_compare::serve_not_applicable(&args.model) {
+        return Err(usage(format!("{}: n/a: {why}", args.model)));
+    }
+    let _ = raise_fd_limit();
+    let mut p = Point::new(
+        &args.model,
+        args.threads.unwrap_or_else(available_cores),
+        mix,
+        args.rate,
+    );
+    p.connections = args.connections;
+    p.duration = args.duration;
+    p.timeout = args.timeout;
+    if let Some(seed) = args.poisson {
+        p.arrivals = Arrivals::Poisson { seed };
+    }
+    let stats = measure_point(&p).map_err(|e| match e {
+        cvp_compare::Error::Serve(_) => usage(e),
+        other => Failure::from(other),
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&stats)?);
+    } else {
+        print_point(&args.model, &stats);
+    }
+    Ok(if stats.failed() > 0 || stats.unreliable.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_point(model: &str, s: &ServeStats) {
+    println!(
+        "{model}, {} mix, {} connections, {} arrivals, {:.1} s",
+        s.mix, s.connections, s.arrivals, s.duration_s
+    );
+    println!(
+        "  offered   {:.0} req/s, achieved {:.0} req/s ({} of {} due answered right)",
+        s.offered_rps, s.achieved_rps, s.ok, s.due
+    );
+    println!(
+        "  latency   p50 {} p99 {} p99.9 {} max {} (from due time)",
+        render::duration(s.p50_ns),
+        render::duration(s.p99_ns),
+        render::duration(s.p999_ns),
+        render::duration(s.max_ns)
+    );
+    let errors: Vec<String> = s.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "  errors    {}",
+        if errors.is_empty() {
+            "none".into()
+        } else {
+            errors.join(", ")
+        }
+    );
+    println!(
+        "  generator lag p99 {}{}",
+        render::duration(s.lag_p99_ns),
+        s.unreliable
+            .as_deref()
+            .map(|u| format!(": UNRELIABLE, {u}"))
+            .unwrap_or_default()
+    );
+    println!(
+        "  cpus      server {:?}, generator {:?}",
+        s.server_cpus, s.generator_cpus
+    );
+    if s.refused_by_server > 0 {
+        println!(
+            "  server refused {} connections: {}",
+            s.refused_by_server,
+            s.refusal.as_deref().unwrap_or("")
+        );
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct SweepArgs {
+    /// Handler mixes, comma-separated: waiting, computing, mixed.
+    #[arg(long, value_delimiter = ',', default_value = "waiting,computing,mixed")]
+    mix: Vec<String>,
+    /// Models, comma-separated (default: every model with a server).
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Server threads (default: the CPUs the server gets).
+    #[arg(long, value_parser = positive)]
+    threads: Option<usize>,
+    /// Seconds each point's requests are due.
+    #[arg(long, default_value = "1", value_parser = seconds)]
+    duration: Duration,
+    /// Keep-alive connections.
+    #[arg(long, default_value = "64", value_parser = positive)]
+    connections: usize,
+    /// The p99 objective, milliseconds.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    objective_ms: Duration,
+    /// Where to write serve.json, serve.md and the charts.
+    #[arg(long, default_value = "results/serve")]
+    out: PathBuf,
+}
+
+pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
+    let mixes = args
+        .mix
+        .iter()
+        .map(|m| mix(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let models = if args.models.is_empty() {
+        cvp_compare::models().collect()
+    } else {
+        args.models
+            .iter()
+            .map(|m| cvp_compare::find_model(m).map_err(usage))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    crate::check_out(&args.out)?;
+    let _ = raise_fd_limit();
+    let split = Split::detect();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| split.server.len().max(1).min(available_cores()));
+    let spec = Sweep {
+        mixes,
+        models,
+        threads,
+        fractions: FRACTIONS.to_vec(),
+        duration: args.duration,
+        connections: args.connections,
+        // `--objective-ms 10` parsed as seconds: scale to milliseconds.
+        objective: args.objective_ms / 1000,
+        timeout: Duration::from_secs(1),
+        split: split.clone(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    eprintln!(
+        "cvp: serve sweep of {} mixes x {} models, server on CPUs {:?}, generator on {:?}; at most {:.0} s",
+        spec.mixes.len(),
+        spec.models.len(),
+        split.server,
+        split.generator,
+        spec.bound().as_secs_f64()
+    );
+    let result = serve_sweep(&spec, &mut |line| eprintln!("  {line}")).map_err(usage)?;
+    let json = serde_json::to_string_pretty(&result)?;
+    std::fs::write(args.out.join("serve.json"), json + "\n")?;
+    std::fs::write(args.out.join("serve.md"), serve::markdown(&result))?;
+    for m in &result.mixes {
+        if let Some(svg) = serve::latency_chart(m, result.objective_p99_ns)
+            .map_err(|e| anyhow::anyhow!("drawing the {} chart: {e}", m.mix))?
+        {
+            std::fs::write(args.out.join(format!("serve-{}.svg", m.mix)), svg)?;
+        }
+    }
+    for m in &result.mixes {
+        for v in &m.verdicts {
+            let mark = match v.holds {
+                Some(true) => "holds",
+                Some(false) => "does not hold",
+                None => "not judged",
+            };
+            println!("{mark}: {}", v.text);
+        }
+    }
+    println!(
+        "wrote {} in {:.0} s",
+        args.out.join("serve.md").display(),
+        result.elapsed_s
+    );
+    Ok(ExitCode::SUCCESS)
+}
