@@ -62,6 +62,7 @@
 
 mod error;
 mod net;
+mod outside;
 mod reactor;
 mod runtime;
 mod stats;

@@ -17,9 +17,12 @@
 //! `has_injected` (`Release`), then runs a `SeqCst` fence before it reads
 //! whether a poller exists and notifies it (and unparks the thread). The
 //! runtime creates the poller before it runs a `SeqCst` fence and reads
-//! `has_injected`/`main_woken` one last time before parking. With the two
+//! `has_injected` and the main future's flag one last time before parking. With the two
 //! fences, either the runtime sees the wake, or the waker sees the poller and
 //! notifies it; a thread unpark is remembered by `std` in any case.
+//!
+//! Deadlock detection must also not miss a wake that another thread is in
+//! the middle of: [`crate::outside`] has that protocol and its argument.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -27,13 +30,14 @@ use std::future::Future;
 use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::Duration;
 
 use crate::error::{Error, StuckTask};
+use crate::outside::MainWake;
 use crate::reactor::Reactor;
 use crate::stats::{Stats, StatsCells};
 use crate::task::{self, Header, JoinHandle, TaskId, CLOSED, HANDLE, REGISTERED, RUNNING};
@@ -162,9 +166,7 @@ impl Builder {
                 closed: false,
             }),
             has_injected: AtomicBool::new(false),
-            main_woken: AtomicBool::new(false),
-            main_wakers: AtomicUsize::new(0),
-            main_internal: AtomicUsize::new(0),
+            main: MainWake::new(),
             thread: std::thread::current(),
             poller: OnceLock::new(),
         });
@@ -217,11 +219,8 @@ struct Injected {
 pub(crate) struct Shared {
     injected: Mutex<Injected>,
     has_injected: AtomicBool,
-    main_woken: AtomicBool,
-    /// Live clones of the main waker.
-    pub(crate) main_wakers: AtomicUsize,
-    /// Main-waker clones parked in this crate's primitives.
-    pub(crate) main_internal: AtomicUsize,
+    /// The main waker's clones and flag ([`crate::outside`]).
+    pub(crate) main: MainWake,
     thread: Thread,
     pub(crate) poller: OnceLock<polling::Poller>,
 }
@@ -234,11 +233,11 @@ impl Shared {
             let local = unsafe { &*cur };
             if ptr::eq(Arc::as_ptr(&local.shared), self) {
                 local.main_woken_by.set(local.wake_ctx.get());
-                self.main_woken.store(true, Ordering::Relaxed);
+                self.main.wake(Ordering::Relaxed);
                 return;
             }
         }
-        self.main_woken.store(true, Ordering::Release);
+        self.main.wake(Ordering::Release);
         self.unpark();
     }
 
@@ -313,13 +312,10 @@ pub(crate) unsafe fn wake_task(ptr: NonNull<Header>) {
 }
 
 fn remote_wake(ptr: NonNull<Header>, header: &Header) {
-    if !header.remote_pending.swap(true, Ordering::AcqRel) {
-        header.inc_ref();
-        if !header.shared.inject(ptr) {
-            header.remote_pending.store(false, Ordering::Release);
-            // SAFETY: give back the reference taken for the queue entry.
-            unsafe { Header::drop_ref(ptr) };
-        }
+    if header.wake.begin_remote_wake() && !header.shared.inject(ptr) {
+        header.wake.clear_pending();
+        // SAFETY: give back the reference taken for the queue entry.
+        unsafe { Header::drop_ref(ptr) };
     }
 }
 
@@ -603,7 +599,7 @@ impl Local {
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
             let header = unsafe { ptr.as_ref() };
-            header.remote_pending.store(false, Ordering::Release);
+            header.wake.clear_pending();
             let state = header.state.get();
             if state & CLOSED != 0 {
                 if state & (REGISTERED | SCHEDULED | RUNNING) == REGISTERED {
@@ -668,9 +664,7 @@ impl Local {
     /// Nothing is runnable: wait for something, or report a deadlock.
     fn idle(&self) -> Result<(), Error> {
         fence(Ordering::SeqCst);
-        if self.shared.has_injected.load(Ordering::Acquire)
-            || self.shared.main_woken.load(Ordering::Acquire)
-        {
+        if self.shared.has_injected.load(Ordering::Acquire) || self.shared.main.is_woken_acquire() {
             return Ok(());
         }
         let next = self.timers.borrow_mut().next_deadline();
@@ -711,9 +705,7 @@ impl Local {
     /// channel): then a wake may still come.
     fn may_be_woken_from_outside(&self) -> bool {
         // `block_on` holds one main waker itself.
-        let main_out = self.shared.main_wakers.load(Ordering::Acquire);
-        let main_in = self.shared.main_internal.load(Ordering::Acquire);
-        if main_out > main_in + 1 {
+        if self.shared.main.may_be_woken_from_outside(1) {
             return true;
         }
         let reg = self.registry.borrow();
@@ -724,10 +716,9 @@ impl Local {
             if state & CLOSED != 0 {
                 return false;
             }
-            let known = 1 // registry and handle
-                + h.internal_refs.get() as usize
-                + usize::from(h.remote_pending.load(Ordering::Acquire));
-            h.ref_count() > known
+            // The registry and handle, and this crate's primitives.
+            let known = 1 + h.internal_refs.get();
+            h.wake.may_be_woken_from_outside(known)
         })
     }
 
@@ -853,12 +844,10 @@ impl Runtime {
         let main_waker = waker::main_waker(&local.shared);
         let mut cx = Context::from_waker(&main_waker);
         let mut fut = pin!(fut);
-        local.shared.main_woken.store(true, Ordering::Relaxed);
+        local.shared.main.wake(Ordering::Relaxed);
         local.main_woken_by.set(trace::SPAWN);
         loop {
-            if local.shared.main_woken.load(Ordering::Relaxed)
-                && local.shared.main_woken.swap(false, Ordering::Acquire)
-            {
+            if local.shared.main.take() {
                 local.wake_ctx.set(trace::MAIN);
                 let woken_by = trace::decode(local.main_woken_by.get());
                 let start = if local.tracing {
@@ -888,7 +877,7 @@ impl Runtime {
             }
             let ran = local.run_batch();
             local.maintain(ran > 0);
-            if local.ready_is_empty() && !local.shared.main_woken.load(Ordering::Relaxed) {
+            if local.ready_is_empty() && !local.shared.main.is_woken() {
                 local.idle()?;
                 local.maintain(false);
             }
@@ -1013,9 +1002,7 @@ impl Drop for Runtime {
         };
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
-            unsafe { ptr.as_ref() }
-                .remote_pending
-                .store(false, Ordering::Release);
+            unsafe { ptr.as_ref() }.wake.clear_pending();
             // SAFETY: the entry's reference.
             unsafe { Header::drop_ref(ptr) };
         }
