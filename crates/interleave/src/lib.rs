@@ -41,6 +41,9 @@
 //!   nothing is runnable, so a run takes no wall time and is reproducible.
 //! - **Sockets** ([`TcpListener`], [`TcpStream`]): a reactor on the `polling`
 //!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`.
+//! - **hyper** (feature `hyper`, module `cvp_interleave::hyper`): the TCP
+//!   stream is hyper's I/O type as it is, plus hyper's timer and executor on
+//!   this runtime.
 //! - **Local sync** ([`channel`], [`Mutex`]): `!Send` primitives without
 //!   atomics.
 //! - **Observation**: [`Stats`], a per-poll trace ([`PollRecord`]), a seeded
@@ -61,6 +64,8 @@
 //!   woken from anywhere as far as the runtime can tell, so the runtime waits.
 
 mod error;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod net;
 mod outside;
 mod reactor;

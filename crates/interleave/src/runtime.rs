@@ -30,7 +30,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::thread::Thread;
@@ -176,6 +176,7 @@ impl Builder {
         };
         Runtime {
             local: Rc::new(Local {
+                id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
                 shared,
                 ready: RefCell::new(ReadyQueue {
                     queue: VecDeque::new(),
@@ -270,6 +271,22 @@ pub(crate) fn is_current(shared: &Shared) -> bool {
     // SAFETY: `CURRENT` is set only while its runtime is alive.
     !cur.is_null() && ptr::eq(Arc::as_ptr(unsafe { &(*cur).shared }), shared)
 }
+
+/// Runs `f` on the runtime running on this thread, if any (no reference
+/// count is touched).
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+    let cur = CURRENT.get();
+    if cur.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT` is set only while its runtime is alive, and only on
+    // its thread; `f` cannot outlive this call.
+    Some(f(unsafe { &*cur }))
+}
+
+/// Ids of runtimes, unique in the process (0 means "none").
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The runtime running on this thread, if any.
 pub(crate) fn current() -> Option<Rc<Local>> {
@@ -394,6 +411,9 @@ struct Registry {
 
 /// The runtime's thread-local core.
 pub(crate) struct Local {
+    /// Unique in the process: what a [`crate::Sleep`] remembers of its
+    /// runtime.
+    pub(crate) id: u64,
     pub(crate) shared: Arc<Shared>,
     ready: RefCell<ReadyQueue>,
     registry: RefCell<Registry>,

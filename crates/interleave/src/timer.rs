@@ -293,8 +293,11 @@ impl Timers {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    /// `None` when created outside a runtime: bound at the first poll.
-    local: Option<Rc<Local>>,
+    /// The id of the runtime the sleep belongs to; `0` when created outside
+    /// a runtime: bound at the first poll. The sleep holds no pointer to the
+    /// runtime (it reaches it through the thread's current runtime), so it
+    /// is `Send + Sync`, as hyper's timers require.
+    runtime: u64,
     deadline: u64,
     /// A relative duration still to be added to the clock at the first
     /// poll (created outside a runtime).
@@ -312,25 +315,28 @@ impl fmt::Debug for Sleep {
 }
 
 impl Sleep {
-    fn new(local: Option<Rc<Local>>, deadline: u64, relative: Option<u64>) -> Sleep {
+    fn new(runtime: u64, deadline: u64, relative: Option<u64>) -> Sleep {
         Sleep {
-            local,
+            runtime,
             deadline,
             relative,
             armed: None,
         }
     }
 
-    /// Binds to the current runtime (first poll of a sleep made outside one).
-    fn local(&mut self) -> &Rc<Local> {
-        if self.local.is_none() {
-            let l = local();
+    /// Binds to `local` (first poll of a sleep made outside a runtime), or
+    /// checks that `local` is the runtime it belongs to.
+    fn bind(&mut self, local: &Local) {
+        if self.runtime == 0 {
             if let Some(d) = self.relative.take() {
-                self.deadline = l.clock.now_nanos().saturating_add(d);
+                self.deadline = local.clock.now_nanos().saturating_add(d);
             }
-            self.local = Some(l);
+            self.runtime = local.id;
         }
-        self.local.as_ref().expect("bound above")
+        assert!(
+            self.runtime == local.id,
+            "cvp-interleave: a Sleep was polled on another runtime than its own"
+        );
     }
 
     /// When it completes.
@@ -364,11 +370,19 @@ impl Sleep {
         self.deadline = deadline.0;
     }
 
-    fn disarm(&mut self) -> bool {
-        match (self.armed.take(), &self.local) {
-            (Some((slot, seq)), Some(local)) => local.timers.borrow_mut().release(slot, seq),
-            _ => false,
-        }
+    /// Releases the timer slot. A sleep dropped on another thread (or after
+    /// its runtime) cannot reach the timers: its slot then stays until the
+    /// runtime is dropped (its deadline wakes the task once, harmlessly).
+    fn disarm(&mut self) {
+        let Some((slot, seq)) = self.armed.take() else {
+            return;
+        };
+        let runtime = self.runtime;
+        runtime::with_current(|local| {
+            if local.id == runtime {
+                local.timers.borrow_mut().release(slot, seq);
+            }
+        });
     }
 }
 
@@ -377,27 +391,29 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        this.local();
-        let local = this.local.as_ref().expect("bound by `local()`");
-        let mut timers = local.timers.borrow_mut();
-        match this.armed {
-            Some((slot, seq)) => {
-                if timers.fired(slot) {
-                    timers.release(slot, seq);
-                    this.armed = None;
-                    return Poll::Ready(());
+        runtime::with_current(|local| {
+            this.bind(local);
+            let mut timers = local.timers.borrow_mut();
+            match this.armed {
+                Some((slot, seq)) => {
+                    if timers.fired(slot) {
+                        timers.release(slot, seq);
+                        this.armed = None;
+                        return Poll::Ready(());
+                    }
+                    timers.update_waker(slot, cx.waker());
+                    Poll::Pending
                 }
-                timers.update_waker(slot, cx.waker());
-                Poll::Pending
+                None => {
+                    // No clock read here: even a deadline that already passed
+                    // goes through the timer queue, so timers started together
+                    // always complete in deadline order.
+                    this.armed = Some(timers.arm(this.deadline, cx.waker().clone()));
+                    Poll::Pending
+                }
             }
-            None => {
-                // No clock read here: even a deadline that already passed
-                // goes through the timer queue, so timers started together
-                // always complete in deadline order.
-                this.armed = Some(timers.arm(this.deadline, cx.waker().clone()));
-                Poll::Pending
-            }
-        }
+        })
+        .expect("cvp-interleave: timers need a runtime (inside Runtime::block_on)")
     }
 }
 
@@ -420,12 +436,9 @@ impl Drop for Sleep {
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let d = duration_nanos(duration);
-    match runtime::current() {
-        Some(local) => {
-            let deadline = local.clock.now_nanos().saturating_add(d);
-            Sleep::new(Some(local), deadline, None)
-        }
-        None => Sleep::new(None, d, Some(d)),
+    match runtime::with_current(|l| (l.id, l.clock.now_nanos())) {
+        Some((id, now)) => Sleep::new(id, now.saturating_add(d), None),
+        None => Sleep::new(0, d, Some(d)),
     }
 }
 
@@ -445,7 +458,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// .unwrap();
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(runtime::current(), deadline.0, None)
+    Sleep::new(
+        runtime::with_current(|l| l.id).unwrap_or(0),
+        deadline.0,
+        None,
+    )
 }
 
 /// The error of [`timeout`]: the deadline passed first.
@@ -545,7 +562,7 @@ pub fn interval(period: Duration) -> Interval {
     let local = local();
     let now = local.clock.now_nanos();
     Interval {
-        sleep: Sleep::new(Some(local), now, None),
+        sleep: Sleep::new(local.id, now, None),
         period: duration_nanos(period),
     }
 }
@@ -565,7 +582,7 @@ impl Interval {
     pub async fn tick(&mut self) -> Instant {
         (&mut self.sleep).await;
         let due = self.sleep.deadline;
-        let now = self.sleep.local().clock.now_nanos();
+        let now = local().clock.now_nanos();
         let on_time = due.saturating_add(self.period);
         let next = if on_time >= now {
             on_time
