@@ -52,7 +52,9 @@
 //!   stuck tasks instead of hanging.
 //!
 //! Wakers may be used from any thread: a wake from another thread goes
-//! through an injection queue and unparks the runtime.
+//! through an injection queue and unparks the runtime. Other threads reach
+//! a runtime through a [`Handle`] ([`Runtime::handle`]): it spawns `Send`
+//! futures onto it and wakes its `block_on` future.
 //!
 //! # Hazards
 //!
@@ -64,6 +66,7 @@
 //!   woken from anywhere as far as the runtime can tell, so the runtime waits.
 
 mod error;
+mod handle;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 mod net;
@@ -78,6 +81,7 @@ mod trace;
 mod waker;
 
 pub use error::{Error, StuckTask};
+pub use handle::{Handle, RemoteJoinHandle};
 pub use net::{TcpListener, TcpStream};
 pub use runtime::{
     spawn, spawn_named, task_overhead_bytes, yield_now, Builder, Policy, Runtime, YieldNow,

@@ -163,6 +163,7 @@ impl Builder {
         let shared = Arc::new(Shared {
             injected: Mutex::new(Injected {
                 tasks: Vec::new(),
+                spawns: Vec::new(),
                 closed: false,
             }),
             has_injected: AtomicBool::new(false),
@@ -212,9 +213,14 @@ unsafe impl Send for Injectable {}
 
 struct Injected {
     tasks: Vec<Injectable>,
+    /// Futures spawned from other threads through a [`crate::Handle`].
+    spawns: Vec<RemoteSpawn>,
     /// The runtime was dropped: refuse new entries.
     closed: bool,
 }
+
+/// A future sent by [`crate::Handle::spawn`].
+pub(crate) type RemoteSpawn = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The part of a runtime that other threads may touch (through wakers).
 pub(crate) struct Shared {
@@ -254,6 +260,21 @@ impl Shared {
         self.has_injected.store(true, Ordering::Release);
         self.unpark();
         true
+    }
+
+    /// Queues a future spawned from another thread; gives it back once the
+    /// runtime is gone.
+    pub(crate) fn inject_spawn(&self, fut: RemoteSpawn) -> Result<(), RemoteSpawn> {
+        {
+            let mut inj = self.injected.lock().unwrap_or_else(|e| e.into_inner());
+            if inj.closed {
+                return Err(fut);
+            }
+            inj.spawns.push(fut);
+        }
+        self.has_injected.store(true, Ordering::Release);
+        self.unpark();
+        Ok(())
     }
 
     fn unpark(&self) {
@@ -608,14 +629,20 @@ impl Local {
 
     fn drain_injected(&self) {
         self.shared.has_injected.store(false, Ordering::Relaxed);
-        let tasks = {
+        let (tasks, spawns) = {
             let mut inj = self
                 .shared
                 .injected
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut inj.tasks)
+            (
+                std::mem::take(&mut inj.tasks),
+                std::mem::take(&mut inj.spawns),
+            )
         };
+        for fut in spawns {
+            drop(self.spawn(fut, None));
+        }
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
             let header = unsafe { ptr.as_ref() };
@@ -959,6 +986,22 @@ impl Runtime {
         std::mem::take(&mut *self.local.trace.borrow_mut())
     }
 
+    /// A handle that other threads use to spawn `Send` futures onto this
+    /// runtime and to wake its `block_on` future.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// let handle = rt.handle();
+    /// let job = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// // Queued; it runs once the runtime runs.
+    /// assert_eq!(rt.block_on(job).unwrap().unwrap(), 42);
+    /// ```
+    pub fn handle(&self) -> crate::Handle {
+        crate::handle::new(self.local.shared.clone())
+    }
+
     /// The runtime's clock (virtual or real).
     ///
     /// ```
@@ -1018,6 +1061,8 @@ impl Drop for Runtime {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             inj.closed = true;
+            // Dropping a remote spawn resolves its handle as cancelled.
+            drop(std::mem::take(&mut inj.spawns));
             std::mem::take(&mut inj.tasks)
         };
         for Injectable(ptr) in tasks {
