@@ -44,8 +44,10 @@
 //! - **hyper** (feature `hyper`, module `cvp_interleave::hyper`): the TCP
 //!   stream is hyper's I/O type as it is, plus hyper's timer and executor on
 //!   this runtime.
-//! - **Local sync** ([`channel`], [`Mutex`]): `!Send` primitives without
-//!   atomics.
+//! - **Local sync**: `!Send` primitives without atomics, whose waiters
+//!   deadlock detection sees: [`channel`] (unbounded), [`bounded`] (with
+//!   backpressure), [`oneshot`], [`Mutex`], [`Semaphore`], [`Notify`], and
+//!   [`JoinSet`] (tasks awaited in completion order, aborted on drop).
 //! - **Observation**: [`Stats`], a per-poll trace ([`PollRecord`]), a seeded
 //!   random scheduling [`Policy`] to shake out order dependence, and deadlock
 //!   detection: [`Runtime::block_on`] returns [`Error::Deadlock`] naming the
@@ -65,27 +67,36 @@
 //!   `futures::channel` whose sender is held by another stuck task may be
 //!   woken from anywhere as far as the runtime can tell, so the runtime waits.
 
+mod bounded;
 mod error;
 mod handle;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+mod join_set;
 mod net;
+mod oneshot;
 mod outside;
 mod reactor;
 mod runtime;
+mod semaphore;
 mod stats;
 mod sync;
 mod task;
 mod timer;
 mod trace;
+mod wait;
 mod waker;
 
+pub use bounded::{bounded, BoundedReceiver, BoundedSender};
 pub use error::{Error, StuckTask};
 pub use handle::{Handle, RemoteJoinHandle};
+pub use join_set::JoinSet;
 pub use net::{TcpListener, TcpStream};
+pub use oneshot::{oneshot, Canceled, OneshotReceiver, OneshotSender};
 pub use runtime::{
     spawn, spawn_named, task_overhead_bytes, yield_now, Builder, Policy, Runtime, YieldNow,
 };
+pub use semaphore::{Acquire, Notified, Notify, Semaphore, SemaphorePermit};
 pub use stats::Stats;
 pub use sync::{channel, Lock, Mutex, MutexGuard, Receiver, SendError, Sender};
 pub use task::{JoinError, JoinHandle, TaskId};
