@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::sync::SendError;
 use crate::wait::{Parked, Waiters};
+use crate::waker::ParkedOn;
 
 struct Chan<T> {
     queue: RefCell<VecDeque<T>>,
@@ -50,8 +51,8 @@ pub fn bounded<T>(capacity: usize) -> (BoundedSender<T>, BoundedReceiver<T>) {
     let chan = Rc::new(Chan {
         queue: RefCell::new(VecDeque::with_capacity(capacity)),
         capacity,
-        senders_waiting: Waiters::default(),
-        receiver_waiting: Waiters::default(),
+        senders_waiting: Waiters::new(ParkedOn::BoundedSend),
+        receiver_waiting: Waiters::new(ParkedOn::BoundedRecv),
         senders: Cell::new(1),
         receiver_alive: Cell::new(true),
     });

@@ -92,6 +92,7 @@ impl Handle {
     /// });
     /// assert_eq!(sum.unwrap(), 14);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, fut: F) -> RemoteJoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -109,7 +110,9 @@ impl Handle {
             slot: Some(slot.clone()),
         };
         // A refused future is dropped here, which cancels it.
-        let _ = self.shared.inject_spawn(Box::pin(task));
+        let _ = self
+            .shared
+            .inject_spawn(Box::pin(task), std::panic::Location::caller());
         RemoteJoinHandle { slot }
     }
 

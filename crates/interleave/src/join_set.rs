@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::task::{JoinError, JoinHandle, TaskId};
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 struct Inner<T> {
     /// Results in the order the tasks finished.
@@ -129,10 +129,13 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let h = crate::spawn(Member {
-            fut: Box::pin(fut),
-            set: Some(self.inner.clone()),
-        });
+        let h = crate::runtime::spawn_at(
+            std::panic::Location::caller(),
+            Member {
+                fut: Box::pin(fut),
+                set: Some(self.inner.clone()),
+            },
+        );
         let id = h.id();
         self.tasks.insert(id, h);
         id
@@ -169,7 +172,7 @@ impl<T: 'static> JoinSet<T> {
                 return Poll::Ready(r);
             }
             if !s.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                s.waker = Some(ParkedWaker::new(cx.waker()));
+                s.waker = Some(ParkedWaker::new(cx.waker(), ParkedOn::JoinSet));
             }
             Poll::Pending
         })

@@ -88,7 +88,7 @@ mod wait;
 mod waker;
 
 pub use bounded::{bounded, BoundedReceiver, BoundedSender};
-pub use error::{Error, StuckTask};
+pub use error::{Error, StuckTask, WaitsOn};
 pub use handle::{Handle, RemoteJoinHandle};
 pub use join_set::JoinSet;
 pub use net::{TcpListener, TcpStream};

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 struct Inner<T> {
     value: Option<T>,
@@ -138,7 +138,7 @@ impl<T> Future for OneshotReceiver<T> {
             return Poll::Ready(Err(Canceled));
         }
         if !i.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            i.waker = Some(ParkedWaker::new(cx.waker()));
+            i.waker = Some(ParkedWaker::new(cx.waker(), ParkedOn::Oneshot));
         }
         Poll::Pending
     }

@@ -167,6 +167,12 @@ impl MainWake {
         self.woken.store(true, ordering);
     }
 
+    /// Whether a main waker is parked in one of this crate's primitives
+    /// (runtime thread only).
+    pub(crate) fn has_parked(&self) -> bool {
+        self.internal.load(Ordering::Relaxed) > 0
+    }
+
     /// Whether the flag is up (`Relaxed`: a hint, confirmed by
     /// [`MainWake::take`]).
     #[inline]

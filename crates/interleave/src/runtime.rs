@@ -27,16 +27,17 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
-use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::Duration;
 
-use crate::error::{Error, StuckTask};
+use crate::error::{Error, StuckTask, WaitsOn};
 use crate::outside::MainWake;
 use crate::reactor::Reactor;
 use crate::stats::{Stats, StatsCells};
@@ -45,6 +46,7 @@ use crate::task::{ABORT, OUTPUT, SCHEDULED};
 use crate::timer::{Clock, Instant, Timers};
 use crate::trace::{self, PollRecord};
 use crate::waker;
+use crate::waker::ParkedOn;
 
 /// Tasks polled between two maintenance steps (injection queue, timers,
 /// I/O). Small enough that timers and the `block_on` future stay prompt,
@@ -167,6 +169,7 @@ impl Builder {
                 closed: false,
             }),
             has_injected: AtomicBool::new(false),
+            main_parked_on: AtomicU8::new(0),
             main: MainWake::new(),
             thread: std::thread::current(),
             poller: OnceLock::new(),
@@ -190,6 +193,7 @@ impl Builder {
                 next_id: Cell::new(1),
                 wake_ctx: Cell::new(trace::EXTERNAL),
                 main_woken_by: Cell::new(trace::SPAWN),
+                woken_by: RefCell::new(HashMap::new()),
                 tracing: self.trace,
                 trace: RefCell::new(Vec::new()),
                 clock: Clock::new(self.virtual_time),
@@ -213,8 +217,9 @@ unsafe impl Send for Injectable {}
 
 struct Injected {
     tasks: Vec<Injectable>,
-    /// Futures spawned from other threads through a [`crate::Handle`].
-    spawns: Vec<RemoteSpawn>,
+    /// Futures spawned from other threads through a [`crate::Handle`], and
+    /// where.
+    spawns: Vec<(RemoteSpawn, &'static Location<'static>)>,
     /// The runtime was dropped: refuse new entries.
     closed: bool,
 }
@@ -226,6 +231,9 @@ pub(crate) type RemoteSpawn = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
 pub(crate) struct Shared {
     injected: Mutex<Injected>,
     has_injected: AtomicBool,
+    /// What the `block_on` future last parked a waker on (a
+    /// [`ParkedOn`](crate::waker::ParkedOn) byte), for deadlock reports.
+    pub(crate) main_parked_on: AtomicU8,
     /// The main waker's clones and flag ([`crate::outside`]).
     pub(crate) main: MainWake,
     thread: Thread,
@@ -264,13 +272,17 @@ impl Shared {
 
     /// Queues a future spawned from another thread; gives it back once the
     /// runtime is gone.
-    pub(crate) fn inject_spawn(&self, fut: RemoteSpawn) -> Result<(), RemoteSpawn> {
+    pub(crate) fn inject_spawn(
+        &self,
+        fut: RemoteSpawn,
+        at: &'static Location<'static>,
+    ) -> Result<(), RemoteSpawn> {
         {
             let mut inj = self.injected.lock().unwrap_or_else(|e| e.into_inner());
             if inj.closed {
                 return Err(fut);
             }
-            inj.spawns.push(fut);
+            inj.spawns.push((fut, at));
         }
         self.has_injected.store(true, Ordering::Release);
         self.unpark();
@@ -443,6 +455,9 @@ pub(crate) struct Local {
     /// Encoded wake source of whatever runs now (a task, timers, I/O).
     pub(crate) wake_ctx: Cell<u64>,
     main_woken_by: Cell<u64>,
+    /// Encoded [`trace::WakeSource`] of each task's last wake, by id (only
+    /// while tracing).
+    woken_by: RefCell<HashMap<u64, u64>>,
     tracing: bool,
     trace: RefCell<Vec<PollRecord>>,
     pub(crate) clock: Clock,
@@ -465,7 +480,9 @@ impl Local {
         }
         header.state.set(state | SCHEDULED);
         if self.tracing {
-            header.woken_by.set(self.wake_ctx.get());
+            self.woken_by
+                .borrow_mut()
+                .insert(header.id, self.wake_ctx.get());
         }
         if state & RUNNING == 0 {
             self.push_ready(ptr);
@@ -478,13 +495,18 @@ impl Local {
         self.stats.note_ready_len(ready.queue.len());
     }
 
-    pub(crate) fn spawn<F>(&self, fut: F, name: Option<String>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        fut: F,
+        name: Option<String>,
+        at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let ptr = task::allocate(fut, id, self.shared.clone());
+        let ptr = task::allocate(fut, id, self.shared.clone(), at);
         {
             let mut reg = self.registry.borrow_mut();
             let slot = match reg.free.pop() {
@@ -533,6 +555,9 @@ impl Local {
         if !self.names.borrow().is_empty() {
             self.names.borrow_mut().remove(&id);
         }
+        if self.tracing {
+            self.woken_by.borrow_mut().remove(&id);
+        }
         if state & HANDLE == 0 {
             // SAFETY: the handle let go already: the shared owner reference
             // is ours to drop.
@@ -578,7 +603,7 @@ impl Local {
         let waker = unsafe { waker::borrowed_task_waker(ptr) };
         let mut cx = Context::from_waker(&waker);
         let done = if self.tracing {
-            let woken_by = trace::decode(header.woken_by.get());
+            let woken_by = trace::decode(self.woken_by.borrow_mut().remove(&id).unwrap_or(0));
             let start = self.clock.now_nanos();
             // SAFETY: marked running, registered, runtime thread.
             let done = unsafe { Header::poll(ptr, &mut cx) };
@@ -640,8 +665,8 @@ impl Local {
                 std::mem::take(&mut inj.spawns),
             )
         };
-        for fut in spawns {
-            drop(self.spawn(fut, None));
+        for (fut, at) in spawns {
+            drop(self.spawn(fut, None, at));
         }
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
@@ -772,9 +797,18 @@ impl Local {
     fn deadlock(&self) -> Error {
         let names = self.names.borrow();
         let reg = self.registry.borrow();
+        let waits_on = |parked: bool, on: u8| match ParkedOn::from_u8(on) {
+            Some(on) if parked => WaitsOn::Primitive(on.describe()),
+            _ => WaitsOn::Nothing,
+        };
         let mut stuck = vec![StuckTask {
             id: TaskId::MAIN,
             name: Some("block_on".to_owned()),
+            waits_on: waits_on(
+                self.shared.main.has_parked(),
+                self.shared.main_parked_on.load(Ordering::Relaxed),
+            ),
+            spawned_at: None,
         }];
         for &ptr in reg.slots.iter().flatten() {
             // SAFETY: registered tasks are live.
@@ -783,6 +817,8 @@ impl Local {
                 stuck.push(StuckTask {
                     id: TaskId(h.id),
                     name: names.get(&h.id).map(|n| n.to_string()),
+                    waits_on: waits_on(h.internal_refs.get() > 0, h.parked_on.get()),
+                    spawned_at: Some(h.spawned_at),
                 });
             }
         }
@@ -938,11 +974,12 @@ impl Runtime {
     /// let h = rt.spawn(async { 5 });
     /// assert_eq!(rt.block_on(h).unwrap().unwrap(), 5);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
-        self.local.spawn(fut, None)
+        self.local.spawn(fut, None, Location::caller())
     }
 
     /// Spawns a named task; the name shows in deadlock reports.
@@ -953,11 +990,12 @@ impl Runtime {
     /// let err = rt.block_on(async { cvp_interleave::yield_now().await }).map(|_| ());
     /// assert!(err.is_ok(), "block_on's own future finished");
     /// ```
+    #[track_caller]
     pub fn spawn_named<F>(&self, name: impl Into<String>, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
-        self.local.spawn(fut, Some(name.into()))
+        self.local.spawn(fut, Some(name.into()), Location::caller())
     }
 
     /// Counters since the runtime was built.
@@ -1091,11 +1129,20 @@ impl Drop for Runtime {
 /// });
 /// assert_eq!(v.unwrap(), 3);
 /// ```
+#[track_caller]
 pub fn spawn<F>(fut: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    expect_current().spawn(fut, None)
+    expect_current().spawn(fut, None, Location::caller())
+}
+
+/// Spawns on the current runtime, recording `at` as the spawn location.
+pub(crate) fn spawn_at<F>(at: &'static Location<'static>, fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    expect_current().spawn(fut, None, at)
 }
 
 /// Spawns a named task on the current runtime (names show in deadlock
@@ -1113,11 +1160,12 @@ where
 /// let Error::Deadlock { stuck } = err else { panic!() };
 /// assert_eq!(stuck[1].name.as_deref(), Some("waiter"));
 /// ```
+#[track_caller]
 pub fn spawn_named<F>(name: impl Into<String>, fut: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    expect_current().spawn(fut, Some(name.into()))
+    expect_current().spawn(fut, Some(name.into()), Location::caller())
 }
 
 /// Yields once: the current task goes behind every task that is ready.

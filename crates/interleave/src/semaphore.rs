@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::wait::{Waiter, Waiters};
+use crate::waker::ParkedOn;
 
 /// A counting semaphore: at most `permits` holders at once; waiters are
 /// served first come, first served.
@@ -56,7 +57,7 @@ impl Semaphore {
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
             permits: Cell::new(permits),
-            waiters: Waiters::default(),
+            waiters: Waiters::new(ParkedOn::Semaphore),
         }
     }
 
@@ -210,10 +211,15 @@ impl fmt::Debug for SemaphorePermit<'_> {
 /// })
 /// .unwrap();
 /// ```
-#[derive(Default)]
 pub struct Notify {
     permit: Cell<bool>,
     waiters: Waiters,
+}
+
+impl Default for Notify {
+    fn default() -> Notify {
+        Notify::new()
+    }
 }
 
 impl fmt::Debug for Notify {
@@ -231,7 +237,10 @@ impl Notify {
     /// let _ = cvp_interleave::Notify::new();
     /// ```
     pub fn new() -> Notify {
-        Notify::default()
+        Notify {
+            permit: Cell::new(false),
+            waiters: Waiters::new(ParkedOn::Notify),
+        }
     }
 
     /// Wakes the longest waiter, or stores one permit.

@@ -55,7 +55,7 @@ use std::task::{Context, Poll};
 
 use crate::outside::TaskWake;
 use crate::runtime::{self, Shared};
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 /// The task sits in the ready queue, or will be put back there when its
 /// current poll returns.
@@ -215,9 +215,11 @@ pub(crate) struct Header {
     /// thread, so deadlock detection cannot rule out a wake.
     pub(crate) internal_refs: Cell<u32>,
     pub(crate) id: u64,
-    /// Encoded [`WakeSource`](crate::WakeSource) of the last wake (runtime
-    /// thread only; written only while tracing).
-    pub(crate) woken_by: Cell<u64>,
+    /// What the task last parked a waker on ([`ParkedOn`] as a byte, 0:
+    /// nothing yet; runtime thread only), for deadlock reports.
+    pub(crate) parked_on: Cell<u8>,
+    /// Where the task was spawned (`#[track_caller]`).
+    pub(crate) spawned_at: &'static std::panic::Location<'static>,
     /// Who awaits the `JoinHandle` (runtime thread only).
     pub(crate) join_waker: UnsafeCell<Option<ParkedWaker>>,
 }
@@ -356,7 +358,12 @@ impl<F: Future + 'static> TaskCell<F> {
 
 /// Allocates a task for `fut`, with one reference (shared by the registry
 /// and the handle), in state `SCHEDULED | HANDLE | REGISTERED`.
-pub(crate) fn allocate<F>(fut: F, id: u64, shared: Arc<Shared>) -> NonNull<Header>
+pub(crate) fn allocate<F>(
+    fut: F,
+    id: u64,
+    shared: Arc<Shared>,
+    spawned_at: &'static std::panic::Location<'static>,
+) -> NonNull<Header>
 where
     F: Future + 'static,
 {
@@ -369,7 +376,8 @@ where
             slot: Cell::new(0),
             internal_refs: Cell::new(0),
             id,
-            woken_by: Cell::new(0),
+            parked_on: Cell::new(0),
+            spawned_at,
             join_waker: UnsafeCell::new(None),
         },
         stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(fut))),
@@ -552,7 +560,7 @@ impl<T> Future for JoinHandle<T> {
         let slot = unsafe { &mut *header.join_waker.get() };
         match slot {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(ParkedWaker::new(cx.waker())),
+            _ => *slot = Some(ParkedWaker::new(cx.waker(), ParkedOn::JoinHandle)),
         }
         Poll::Pending
     }

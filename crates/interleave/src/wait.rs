@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::Context;
 
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 /// One parked future's entry.
 pub(crate) struct Waiter {
@@ -22,12 +22,20 @@ impl Waiter {
     }
 }
 
-#[derive(Default)]
 pub(crate) struct Waiters {
     list: RefCell<VecDeque<Rc<Waiter>>>,
+    on: ParkedOn,
 }
 
 impl Waiters {
+    /// An empty list; `on` names it in deadlock reports.
+    pub(crate) fn new(on: ParkedOn) -> Waiters {
+        Waiters {
+            list: RefCell::new(VecDeque::new()),
+            on,
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.list.borrow().is_empty()
     }
@@ -39,13 +47,13 @@ impl Waiters {
             Some(w) if !w.woken.get() => {
                 let mut waker = w.waker.borrow_mut();
                 if !waker.as_ref().is_some_and(|p| p.will_wake(cx.waker())) {
-                    *waker = Some(ParkedWaker::new(cx.waker()));
+                    *waker = Some(ParkedWaker::new(cx.waker(), self.on));
                 }
             }
             _ => {
                 let w = Rc::new(Waiter {
                     woken: Cell::new(false),
-                    waker: RefCell::new(Some(ParkedWaker::new(cx.waker()))),
+                    waker: RefCell::new(Some(ParkedWaker::new(cx.waker(), self.on))),
                 });
                 self.list.borrow_mut().push_back(w.clone());
                 *slot = Some(w);

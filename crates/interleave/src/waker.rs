@@ -99,6 +99,54 @@ unsafe fn main_drop(data: *const ()) {
     unsafe { Arc::decrement_strong_count(data.cast::<Shared>()) };
 }
 
+/// What a parked waker waits on, as deadlock reports name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ParkedOn {
+    Channel = 1,
+    Mutex,
+    JoinHandle,
+    Oneshot,
+    BoundedSend,
+    BoundedRecv,
+    Semaphore,
+    Notify,
+    JoinSet,
+}
+
+impl ParkedOn {
+    pub(crate) fn from_u8(v: u8) -> Option<ParkedOn> {
+        use ParkedOn::*;
+        [
+            Channel,
+            Mutex,
+            JoinHandle,
+            Oneshot,
+            BoundedSend,
+            BoundedRecv,
+            Semaphore,
+            Notify,
+            JoinSet,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == v)
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            ParkedOn::Channel => "a channel (recv)",
+            ParkedOn::Mutex => "a mutex (lock)",
+            ParkedOn::JoinHandle => "a JoinHandle (another task)",
+            ParkedOn::Oneshot => "a oneshot (recv)",
+            ParkedOn::BoundedSend => "a bounded channel (send, full)",
+            ParkedOn::BoundedRecv => "a bounded channel (recv)",
+            ParkedOn::Semaphore => "a semaphore (acquire)",
+            ParkedOn::Notify => "a Notify (notified)",
+            ParkedOn::JoinSet => "a JoinSet (join_next)",
+        }
+    }
+}
+
 enum Accounted {
     /// Not one of ours, or from a runtime not running on this thread.
     Foreign,
@@ -119,7 +167,7 @@ pub(crate) struct ParkedWaker {
 }
 
 impl ParkedWaker {
-    pub(crate) fn new(waker: &Waker) -> Self {
+    pub(crate) fn new(waker: &Waker, on: ParkedOn) -> Self {
         let waker = waker.clone();
         let mut accounted = Accounted::Foreign;
         if std::ptr::eq(waker.vtable(), &TASK_VTABLE) {
@@ -128,6 +176,7 @@ impl ParkedWaker {
             let header = unsafe { &*waker.data().cast::<Header>() };
             if runtime::is_current(&header.shared) {
                 header.internal_refs.set(header.internal_refs.get() + 1);
+                header.parked_on.set(on as u8);
                 accounted = Accounted::Task;
             }
         } else if std::ptr::eq(waker.vtable(), &MAIN_VTABLE) {
@@ -136,6 +185,9 @@ impl ParkedWaker {
             let shared = unsafe { &*waker.data().cast::<Shared>() };
             if runtime::is_current(shared) {
                 shared.main.internal_added();
+                shared
+                    .main_parked_on
+                    .store(on as u8, std::sync::atomic::Ordering::Relaxed);
                 accounted = Accounted::Main;
             }
         }
