@@ -40,7 +40,9 @@
 //!   ([`Builder::virtual_time`]): the clock jumps to the next timer whenever
 //!   nothing is runnable, so a run takes no wall time and is reproducible.
 //! - **Sockets** ([`TcpListener`], [`TcpStream`]): a reactor on the `polling`
-//!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`.
+//!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`. On
+//!   Unix, `Async` puts any file descriptor on the reactor and gives UDP
+//!   and Unix stream sockets.
 //! - **hyper** (feature `hyper`, module `cvp_interleave::hyper`): the TCP
 //!   stream is hyper's I/O type as it is, plus hyper's timer and executor on
 //!   this runtime.
@@ -67,6 +69,8 @@
 //!   `futures::channel` whose sender is held by another stuck task may be
 //!   woken from anywhere as far as the runtime can tell, so the runtime waits.
 
+#[cfg(unix)]
+mod async_fd;
 mod bounded;
 mod error;
 mod handle;
@@ -87,6 +91,8 @@ mod trace;
 mod wait;
 mod waker;
 
+#[cfg(unix)]
+pub use async_fd::Async;
 pub use bounded::{bounded, BoundedReceiver, BoundedSender};
 pub use error::{Error, StuckTask, WaitsOn};
 pub use handle::{Handle, RemoteJoinHandle};
