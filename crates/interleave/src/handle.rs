@@ -214,9 +214,13 @@ impl<T> RemoteJoinHandle<T> {
     /// let rt = cvp_interleave::Runtime::new();
     /// let job = rt.handle().spawn(async { 5 });
     /// let t = std::thread::spawn(move || job.join().unwrap());
-    /// // The task is queued already: it runs during this `block_on`.
-    /// rt.block_on(cvp_interleave::sleep(std::time::Duration::from_millis(1)))
-    ///     .unwrap();
+    /// // Run the runtime (and with it the task) until the thread got its value.
+    /// rt.block_on(async {
+    ///     while !t.is_finished() {
+    ///         cvp_interleave::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    /// })
+    /// .unwrap();
     /// assert_eq!(t.join().unwrap(), 5);
     /// ```
     pub fn join(self) -> Result<T, JoinError> {
