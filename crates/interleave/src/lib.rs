@@ -50,6 +50,9 @@
 //!   deadlock detection sees: [`channel`] (unbounded), [`bounded`] (with
 //!   backpressure), [`oneshot`], [`Mutex`], [`Semaphore`], [`Notify`], and
 //!   [`JoinSet`] (tasks awaited in completion order, aborted on drop).
+//! - **Testing** ([`check`]): a test body under many seeded schedules
+//!   (random and PCT) in virtual time, the first failure printed with a
+//!   line that replays it, and [`check::advance`] to move time by hand.
 //! - **Observation**: [`Stats`], a per-poll trace ([`PollRecord`]), a seeded
 //!   random scheduling [`Policy`] to shake out order dependence, and deadlock
 //!   detection: [`Runtime::block_on`] returns [`Error::Deadlock`] naming the
@@ -72,6 +75,7 @@
 #[cfg(unix)]
 mod async_fd;
 mod bounded;
+pub mod check;
 mod error;
 mod handle;
 #[cfg(feature = "hyper")]

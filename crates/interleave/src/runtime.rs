@@ -81,7 +81,22 @@ pub enum Policy {
         /// Seed of the generator.
         seed: u64,
     },
+    /// PCT (probabilistic concurrency testing, Burckhardt et al. 2010): each
+    /// task gets a random priority when first queued and the highest ready
+    /// priority always runs; at `depth - 1` random points among the first
+    /// 1,000 scheduling steps (log-uniform, so short tests get them too),
+    /// the task picked is demoted below all others.
+    /// Finds ordering bugs of depth `depth` with a known probability per run.
+    Pct {
+        /// Seed of the generator.
+        seed: u64,
+        /// Bug depth aimed at (`1` is pure random priorities).
+        depth: u32,
+    },
 }
+
+/// Scheduling steps among which PCT places its priority change points.
+const PCT_STEPS: u64 = 1000;
 
 /// Configures a [`Runtime`].
 ///
@@ -175,7 +190,7 @@ impl Builder {
             poller: OnceLock::new(),
         });
         let seed = match self.policy {
-            Policy::Random { seed } => seed,
+            Policy::Random { seed } | Policy::Pct { seed, .. } => seed,
             Policy::Fifo => 0,
         };
         Runtime {
@@ -187,6 +202,7 @@ impl Builder {
                     policy: self.policy,
                     // xorshift must not start at zero.
                     rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+                    pct: None,
                 }),
                 registry: RefCell::new(Registry::default()),
                 names: RefCell::new(HashMap::new()),
@@ -410,9 +426,29 @@ struct ReadyQueue {
     queue: VecDeque<NonNull<Header>>,
     policy: Policy,
     rng: u64,
+    /// PCT state, made at the first pop under [`Policy::Pct`].
+    pct: Option<Pct>,
+}
+
+/// Priorities by task (by cell address: a queued task is live), the change
+/// points and the step count.
+struct Pct {
+    priority: HashMap<usize, u64>,
+    change_points: Vec<u64>,
+    step: u64,
+    /// Next priority given on demotion (below every initial priority).
+    low: u64,
 }
 
 impl ReadyQueue {
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
     fn pop(&mut self) -> Option<NonNull<Header>> {
         match self.policy {
             Policy::Fifo => self.queue.pop_front(),
@@ -421,14 +457,65 @@ impl ReadyQueue {
                 if len == 0 {
                     return None;
                 }
-                // xorshift64*
-                self.rng ^= self.rng >> 12;
-                self.rng ^= self.rng << 25;
-                self.rng ^= self.rng >> 27;
-                let r = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                let r = self.next_random();
                 let i = ((r >> 32) as usize) % len;
                 self.queue.swap_remove_back(i)
             }
+            Policy::Pct { depth, .. } => {
+                if self.queue.is_empty() {
+                    return None;
+                }
+                if self.pct.is_none() {
+                    // Log-uniform over the first PCT_STEPS steps, so that
+                    // short tests get change points too.
+                    let change_points = (1..depth.max(1))
+                        .map(|_| {
+                            let u = (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+                            ((PCT_STEPS as f64 + 1.0).powf(u) - 1.0) as u64
+                        })
+                        .collect();
+                    self.pct = Some(Pct {
+                        priority: HashMap::new(),
+                        change_points,
+                        step: 0,
+                        low: u64::from(depth.max(1)),
+                    });
+                }
+                let mut best = 0;
+                let mut best_priority = 0;
+                for i in 0..self.queue.len() {
+                    let key = self.queue[i].as_ptr() as usize;
+                    let p = match self.pct.as_ref().and_then(|p| p.priority.get(&key)) {
+                        Some(&p) => p,
+                        None => {
+                            // Initial priorities lie above every demoted one.
+                            let p = (self.next_random() >> 1) | (1 << 62);
+                            self.pct.as_mut().map(|s| s.priority.insert(key, p));
+                            p
+                        }
+                    };
+                    if p > best_priority {
+                        best_priority = p;
+                        best = i;
+                    }
+                }
+                let ptr = self.queue.remove(best)?;
+                let pct = self.pct.as_mut().expect("made above");
+                if pct.change_points.contains(&pct.step) {
+                    pct.low -= 1;
+                    pct.priority.insert(ptr.as_ptr() as usize, pct.low);
+                }
+                pct.step += 1;
+                Some(ptr)
+            }
+        }
+    }
+
+    /// A task left for good: forget its PCT priority (its address may be
+    /// reused).
+    fn forget(&mut self, ptr: NonNull<Header>) {
+        if let Some(p) = &mut self.pct {
+            p.priority.remove(&(ptr.as_ptr() as usize));
         }
     }
 }
@@ -545,6 +632,7 @@ impl Local {
         let state = header.state.get() & !REGISTERED;
         header.state.set(state);
         let id = header.id;
+        self.ready.borrow_mut().forget(ptr);
         {
             let mut reg = self.registry.borrow_mut();
             let slot = header.slot.get();
