@@ -1018,6 +1018,7 @@ impl Runtime {
         local.shared.main.wake(Ordering::Relaxed);
         local.main_woken_by.set(trace::SPAWN);
         loop {
+            local.clock.tick();
             if local.shared.main.take() {
                 local.wake_ctx.set(trace::MAIN);
                 let woken_by = trace::decode(local.main_woken_by.get());

@@ -26,6 +26,10 @@ pub(crate) struct Clock {
     start: std::time::Instant,
     /// `Some(now)` in virtual time.
     virt: Option<Cell<u64>>,
+    /// Real time read once per scheduler tick ([`Clock::tick`]): what
+    /// [`sleep`] measures from, so that creating a sleep costs no clock
+    /// read.
+    ticked: Cell<u64>,
 }
 
 impl Clock {
@@ -33,6 +37,24 @@ impl Clock {
         Clock {
             start: std::time::Instant::now(),
             virt: virtual_time.then(|| Cell::new(0)),
+            ticked: Cell::new(0),
+        }
+    }
+
+    /// Reads the real clock for this scheduler tick.
+    #[inline]
+    pub(crate) fn tick(&self) {
+        if self.virt.is_none() {
+            self.ticked.set(self.start.elapsed().as_nanos() as u64);
+        }
+    }
+
+    /// The time at the start of this scheduler tick (virtual time: now).
+    #[inline]
+    pub(crate) fn tick_nanos(&self) -> u64 {
+        match &self.virt {
+            Some(v) => v.get(),
+            None => self.ticked.get(),
         }
     }
 
@@ -423,8 +445,11 @@ impl Drop for Sleep {
     }
 }
 
-/// Sleeps for `duration` on the runtime's clock, from now (or, when called
-/// outside a runtime, from its first poll).
+/// Sleeps for `duration` on the runtime's clock, from the start of the
+/// current scheduler tick (the clock is read once per tick, before up to 61
+/// task polls, as tokio's time driver does; a task that computed for a long
+/// time within the tick sleeps that much less), or, when called outside a
+/// runtime, from its first poll.
 ///
 /// # Panics
 /// When polled outside [`Runtime::block_on`](crate::Runtime::block_on).
@@ -436,7 +461,7 @@ impl Drop for Sleep {
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let d = duration_nanos(duration);
-    match runtime::with_current(|l| (l.id, l.clock.now_nanos())) {
+    match runtime::with_current(|l| (l.id, l.clock.tick_nanos())) {
         Some((id, now)) => Sleep::new(id, now.saturating_add(d), None),
         None => Sleep::new(0, d, Some(d)),
     }
