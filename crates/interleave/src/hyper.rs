@@ -1,6 +1,6 @@
 //! hyper 1.x on the interleaver (cargo feature `hyper`).
 //!
-//! - [`TcpStream`](crate::TcpStream) implements [`hyper::rt::Read`] and
+//! - [`TcpStream`] implements [`hyper::rt::Read`] and
 //!   [`hyper::rt::Write`] itself: hand it to hyper as it is. Reads go
 //!   straight into hyper's uninitialised buffer (`recv(2)` on Unix), with no
 //!   zeroing.

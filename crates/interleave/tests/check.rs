@@ -44,8 +44,8 @@ fn fifo_never_exposes_the_lost_update_and_the_harness_does() {
 
 #[test]
 fn pct_alone_finds_the_lost_update() {
-    let found = (0..200u64)
-        .any(|seed| check::replay(Policy::Pct { seed, depth: 2 }, lost_update).is_err());
+    let found =
+        (0..200u64).any(|seed| check::replay(Policy::Pct { seed, depth: 2 }, lost_update).is_err());
     assert!(found, "PCT depth 2 found nothing in 200 seeds");
 }
 
