@@ -227,6 +227,60 @@ fn sleepers(c: &mut Criterion) {
     g.finish();
 }
 
+const ROUND_TRIPS: usize = 10_000;
+
+/// Two tasks bounce a value over two bounded channels of capacity 1.
+fn pingpong(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pingpong_bounded_10k");
+    g.throughput(Throughput::Elements(ROUND_TRIPS as u64));
+    let rt = cvp_interleave::Runtime::new();
+    g.bench_function("interleave", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let (ping_tx, mut ping_rx) = cvp_interleave::bounded::<u64>(1);
+                let (pong_tx, mut pong_rx) = cvp_interleave::bounded::<u64>(1);
+                let echo = cvp_interleave::spawn(async move {
+                    while let Some(v) = ping_rx.recv().await {
+                        pong_tx.send(v + 1).await.unwrap();
+                    }
+                });
+                let mut v = 0;
+                for _ in 0..ROUND_TRIPS {
+                    ping_tx.send(v).await.unwrap();
+                    v = pong_rx.recv().await.unwrap();
+                }
+                drop(ping_tx);
+                echo.await.unwrap();
+                assert_eq!(v, ROUND_TRIPS as u64);
+            })
+            .unwrap()
+        })
+    });
+    let trt = tokio_rt();
+    g.bench_function("tokio-current-thread", |b| {
+        b.iter(|| {
+            trt.block_on(async {
+                let (ping_tx, mut ping_rx) = tokio::sync::mpsc::channel::<u64>(1);
+                let (pong_tx, mut pong_rx) = tokio::sync::mpsc::channel::<u64>(1);
+                let echo = tokio::spawn(async move {
+                    while let Some(v) = ping_rx.recv().await {
+                        pong_tx.send(v + 1).await.unwrap();
+                    }
+                });
+                let mut v = 0;
+                for _ in 0..ROUND_TRIPS {
+                    ping_tx.send(v).await.unwrap();
+                    v = pong_rx.recv().await.unwrap();
+                }
+                drop(ping_tx);
+                echo.await.unwrap();
+                assert_eq!(v, ROUND_TRIPS as u64);
+            })
+        })
+    });
+    g.finish();
+}
+
 /// The 10,000-sleepers figure and the per-task overhead, printed once.
 fn report_once() {
     let rt = cvp_interleave::Runtime::new();
@@ -256,6 +310,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = switch, spawn_await, sleepers
+    targets = switch, spawn_await, sleepers, pingpong
 }
 criterion_main!(benches);

@@ -48,6 +48,50 @@ pub struct StuckTask {
     pub id: TaskId,
     /// The name given at spawn, if any.
     pub name: Option<String>,
+    /// What it waits on, as far as the runtime knows.
+    pub waits_on: WaitsOn,
+    /// Where it was spawned (`None` for the `block_on` future).
+    pub spawned_at: Option<&'static std::panic::Location<'static>>,
+}
+
+/// What a stuck task waits on.
+///
+/// A deadlock is reported only when no timer is armed, no socket is awaited
+/// and no waker is held outside this crate, so a stuck task is always in one
+/// of these two states: a task waiting on a timer, a socket or a waker held
+/// elsewhere (another thread, a `futures` channel) keeps the runtime waiting
+/// instead.
+///
+/// ```
+/// use cvp_interleave::{Error, Runtime, WaitsOn};
+/// let rt = Runtime::new();
+/// let Err(Error::Deadlock { stuck }) = rt.block_on(async {
+///     let (_tx, rx) = cvp_interleave::oneshot::<u8>();
+///     let _ = rx.await;
+/// }) else {
+///     panic!("expected a deadlock")
+/// };
+/// assert_eq!(stuck[0].waits_on, WaitsOn::Primitive("a oneshot (recv)"));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitsOn {
+    /// Its waker is parked in one of this crate's primitives (the last one
+    /// it parked on): a channel, a mutex, a `JoinHandle`, a semaphore...
+    /// whose waker can only come from another stuck task.
+    Primitive(&'static str),
+    /// No waker of it is held anywhere: nothing can ever wake it (for
+    /// example `std::future::pending`, or a waker that was dropped).
+    Nothing,
+}
+
+impl fmt::Display for WaitsOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitsOn::Primitive(what) => write!(f, "waits on {what}"),
+            WaitsOn::Nothing => f.write_str("no waker of it is held anywhere"),
+        }
+    }
 }
 
 impl fmt::Display for StuckTask {
@@ -69,9 +113,13 @@ impl fmt::Display for Error {
                 f.write_str("deadlock: no task can make progress; stuck: ")?;
                 for (i, t) in stuck.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(", ")?;
+                        f.write_str("; ")?;
                     }
                     write!(f, "{t}")?;
+                    if let Some(at) = t.spawned_at {
+                        write!(f, " spawned at {at}")?;
+                    }
+                    write!(f, ": {}", t.waits_on)?;
                 }
                 Ok(())
             }

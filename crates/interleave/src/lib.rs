@@ -40,16 +40,28 @@
 //!   ([`Builder::virtual_time`]): the clock jumps to the next timer whenever
 //!   nothing is runnable, so a run takes no wall time and is reproducible.
 //! - **Sockets** ([`TcpListener`], [`TcpStream`]): a reactor on the `polling`
-//!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`.
-//! - **Local sync** ([`channel`], [`Mutex`]): `!Send` primitives without
-//!   atomics.
+//!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`. On
+//!   Unix, `Async` puts any file descriptor on the reactor and gives UDP
+//!   and Unix stream sockets.
+//! - **hyper** (feature `hyper`, module `cvp_interleave::hyper`): the TCP
+//!   stream is hyper's I/O type as it is, plus hyper's timer and executor on
+//!   this runtime.
+//! - **Local sync**: `!Send` primitives without atomics, whose waiters
+//!   deadlock detection sees: [`channel`] (unbounded), [`bounded`] (with
+//!   backpressure), [`oneshot`], [`Mutex`], [`Semaphore`], [`Notify`], and
+//!   [`JoinSet`] (tasks awaited in completion order, aborted on drop).
+//! - **Testing** ([`check`]): a test body under many seeded schedules
+//!   (random and PCT) in virtual time, the first failure printed with a
+//!   line that replays it, and [`check::advance`] to move time by hand.
 //! - **Observation**: [`Stats`], a per-poll trace ([`PollRecord`]), a seeded
 //!   random scheduling [`Policy`] to shake out order dependence, and deadlock
 //!   detection: [`Runtime::block_on`] returns [`Error::Deadlock`] naming the
 //!   stuck tasks instead of hanging.
 //!
 //! Wakers may be used from any thread: a wake from another thread goes
-//! through an injection queue and unparks the runtime.
+//! through an injection queue and unparks the runtime. Other threads reach
+//! a runtime through a [`Handle`] ([`Runtime::handle`]): it spawns `Send`
+//! futures onto it and wakes its `block_on` future.
 //!
 //! # Hazards
 //!
@@ -60,22 +72,41 @@
 //!   `futures::channel` whose sender is held by another stuck task may be
 //!   woken from anywhere as far as the runtime can tell, so the runtime waits.
 
+#[cfg(unix)]
+mod async_fd;
+mod bounded;
+pub mod check;
 mod error;
+mod handle;
+#[cfg(feature = "hyper")]
+pub mod hyper;
+mod join_set;
 mod net;
+mod oneshot;
+mod outside;
 mod reactor;
 mod runtime;
+mod semaphore;
 mod stats;
 mod sync;
 mod task;
 mod timer;
 mod trace;
+mod wait;
 mod waker;
 
-pub use error::{Error, StuckTask};
+#[cfg(unix)]
+pub use async_fd::Async;
+pub use bounded::{bounded, BoundedReceiver, BoundedSender};
+pub use error::{Error, StuckTask, WaitsOn};
+pub use handle::{Handle, RemoteJoinHandle};
+pub use join_set::JoinSet;
 pub use net::{TcpListener, TcpStream};
+pub use oneshot::{oneshot, Canceled, OneshotReceiver, OneshotSender};
 pub use runtime::{
     spawn, spawn_named, task_overhead_bytes, yield_now, Builder, Policy, Runtime, YieldNow,
 };
+pub use semaphore::{Acquire, Notified, Notify, Semaphore, SemaphorePermit};
 pub use stats::Stats;
 pub use sync::{channel, Lock, Mutex, MutexGuard, Receiver, SendError, Sender};
 pub use task::{JoinError, JoinHandle, TaskId};

@@ -379,6 +379,59 @@ impl TcpStream {
     }
 }
 
+impl TcpStream {
+    /// Reads into a buffer that need not be initialised (for hyper's read
+    /// buffers); the count of bytes written at its start.
+    #[cfg_attr(not(feature = "hyper"), allow(dead_code))]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_op(Direction::Read, cx, |io| read_uninit(io, buf))
+    }
+
+    /// Writes several buffers in one system call.
+    #[cfg_attr(not(feature = "hyper"), allow(dead_code))]
+    pub(crate) fn poll_write_vectored_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_op(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    }
+}
+
+/// `recv(2)` straight into uninitialised memory: no zeroing.
+#[cfg(unix)]
+fn read_uninit(
+    io: &std::net::TcpStream,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole
+    // call and `recv` writes at most that many; it never reads them, so their
+    // being uninitialised is fine. The descriptor is owned by `io`.
+    let n = unsafe { libc::recv(io.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Elsewhere: initialise, then read.
+#[cfg(not(unix))]
+fn read_uninit(
+    io: &std::net::TcpStream,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<usize> {
+    buf.fill(std::mem::MaybeUninit::new(0));
+    // SAFETY: every byte was just initialised.
+    let init = unsafe { &mut *(buf as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+    (&*io).read(init)
+}
+
 impl Drop for TcpStream {
     fn drop(&mut self) {
         self.local

@@ -17,23 +17,28 @@
 //! `has_injected` (`Release`), then runs a `SeqCst` fence before it reads
 //! whether a poller exists and notifies it (and unparks the thread). The
 //! runtime creates the poller before it runs a `SeqCst` fence and reads
-//! `has_injected`/`main_woken` one last time before parking. With the two
+//! `has_injected` and the main future's flag one last time before parking. With the two
 //! fences, either the runtime sees the wake, or the waker sees the poller and
 //! notifies it; a thread unpark is remembered by `std` in any case.
+//!
+//! Deadlock detection must also not miss a wake that another thread is in
+//! the middle of: [`crate::outside`] has that protocol and its argument.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::Duration;
 
-use crate::error::{Error, StuckTask};
+use crate::error::{Error, StuckTask, WaitsOn};
+use crate::outside::MainWake;
 use crate::reactor::Reactor;
 use crate::stats::{Stats, StatsCells};
 use crate::task::{self, Header, JoinHandle, TaskId, CLOSED, HANDLE, REGISTERED, RUNNING};
@@ -41,6 +46,7 @@ use crate::task::{ABORT, OUTPUT, SCHEDULED};
 use crate::timer::{Clock, Instant, Timers};
 use crate::trace::{self, PollRecord};
 use crate::waker;
+use crate::waker::ParkedOn;
 
 /// Tasks polled between two maintenance steps (injection queue, timers,
 /// I/O). Small enough that timers and the `block_on` future stay prompt,
@@ -75,7 +81,22 @@ pub enum Policy {
         /// Seed of the generator.
         seed: u64,
     },
+    /// PCT (probabilistic concurrency testing, Burckhardt et al. 2010): each
+    /// task gets a random priority when first queued and the highest ready
+    /// priority always runs; at `depth - 1` random points among the first
+    /// 1,000 scheduling steps (log-uniform, so short tests get them too),
+    /// the task picked is demoted below all others.
+    /// Finds ordering bugs of depth `depth` with a known probability per run.
+    Pct {
+        /// Seed of the generator.
+        seed: u64,
+        /// Bug depth aimed at (`1` is pure random priorities).
+        depth: u32,
+    },
 }
+
+/// Scheduling steps among which PCT places its priority change points.
+const PCT_STEPS: u64 = 1000;
 
 /// Configures a [`Runtime`].
 ///
@@ -159,33 +180,36 @@ impl Builder {
         let shared = Arc::new(Shared {
             injected: Mutex::new(Injected {
                 tasks: Vec::new(),
+                spawns: Vec::new(),
                 closed: false,
             }),
             has_injected: AtomicBool::new(false),
-            main_woken: AtomicBool::new(false),
-            main_wakers: AtomicUsize::new(0),
-            main_internal: AtomicUsize::new(0),
+            main_parked_on: AtomicU8::new(0),
+            main: MainWake::new(),
             thread: std::thread::current(),
             poller: OnceLock::new(),
         });
         let seed = match self.policy {
-            Policy::Random { seed } => seed,
+            Policy::Random { seed } | Policy::Pct { seed, .. } => seed,
             Policy::Fifo => 0,
         };
         Runtime {
             local: Rc::new(Local {
+                id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
                 shared,
                 ready: RefCell::new(ReadyQueue {
                     queue: VecDeque::new(),
                     policy: self.policy,
                     // xorshift must not start at zero.
                     rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+                    pct: None,
                 }),
                 registry: RefCell::new(Registry::default()),
                 names: RefCell::new(HashMap::new()),
                 next_id: Cell::new(1),
                 wake_ctx: Cell::new(trace::EXTERNAL),
                 main_woken_by: Cell::new(trace::SPAWN),
+                woken_by: RefCell::new(HashMap::new()),
                 tracing: self.trace,
                 trace: RefCell::new(Vec::new()),
                 clock: Clock::new(self.virtual_time),
@@ -209,19 +233,25 @@ unsafe impl Send for Injectable {}
 
 struct Injected {
     tasks: Vec<Injectable>,
+    /// Futures spawned from other threads through a [`crate::Handle`], and
+    /// where.
+    spawns: Vec<(RemoteSpawn, &'static Location<'static>)>,
     /// The runtime was dropped: refuse new entries.
     closed: bool,
 }
+
+/// A future sent by [`crate::Handle::spawn`].
+pub(crate) type RemoteSpawn = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The part of a runtime that other threads may touch (through wakers).
 pub(crate) struct Shared {
     injected: Mutex<Injected>,
     has_injected: AtomicBool,
-    main_woken: AtomicBool,
-    /// Live clones of the main waker.
-    pub(crate) main_wakers: AtomicUsize,
-    /// Main-waker clones parked in this crate's primitives.
-    pub(crate) main_internal: AtomicUsize,
+    /// What the `block_on` future last parked a waker on (a
+    /// [`ParkedOn`](crate::waker::ParkedOn) byte), for deadlock reports.
+    pub(crate) main_parked_on: AtomicU8,
+    /// The main waker's clones and flag ([`crate::outside`]).
+    pub(crate) main: MainWake,
     thread: Thread,
     pub(crate) poller: OnceLock<polling::Poller>,
 }
@@ -234,11 +264,11 @@ impl Shared {
             let local = unsafe { &*cur };
             if ptr::eq(Arc::as_ptr(&local.shared), self) {
                 local.main_woken_by.set(local.wake_ctx.get());
-                self.main_woken.store(true, Ordering::Relaxed);
+                self.main.wake(Ordering::Relaxed);
                 return;
             }
         }
-        self.main_woken.store(true, Ordering::Release);
+        self.main.wake(Ordering::Release);
         self.unpark();
     }
 
@@ -256,6 +286,25 @@ impl Shared {
         true
     }
 
+    /// Queues a future spawned from another thread; gives it back once the
+    /// runtime is gone.
+    pub(crate) fn inject_spawn(
+        &self,
+        fut: RemoteSpawn,
+        at: &'static Location<'static>,
+    ) -> Result<(), RemoteSpawn> {
+        {
+            let mut inj = self.injected.lock().unwrap_or_else(|e| e.into_inner());
+            if inj.closed {
+                return Err(fut);
+            }
+            inj.spawns.push((fut, at));
+        }
+        self.has_injected.store(true, Ordering::Release);
+        self.unpark();
+        Ok(())
+    }
+
     fn unpark(&self) {
         fence(Ordering::SeqCst);
         if let Some(p) = self.poller.get() {
@@ -271,6 +320,22 @@ pub(crate) fn is_current(shared: &Shared) -> bool {
     // SAFETY: `CURRENT` is set only while its runtime is alive.
     !cur.is_null() && ptr::eq(Arc::as_ptr(unsafe { &(*cur).shared }), shared)
 }
+
+/// Runs `f` on the runtime running on this thread, if any (no reference
+/// count is touched).
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+    let cur = CURRENT.get();
+    if cur.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT` is set only while its runtime is alive, and only on
+    // its thread; `f` cannot outlive this call.
+    Some(f(unsafe { &*cur }))
+}
+
+/// Ids of runtimes, unique in the process (0 means "none").
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The runtime running on this thread, if any.
 pub(crate) fn current() -> Option<Rc<Local>> {
@@ -313,13 +378,10 @@ pub(crate) unsafe fn wake_task(ptr: NonNull<Header>) {
 }
 
 fn remote_wake(ptr: NonNull<Header>, header: &Header) {
-    if !header.remote_pending.swap(true, Ordering::AcqRel) {
-        header.inc_ref();
-        if !header.shared.inject(ptr) {
-            header.remote_pending.store(false, Ordering::Release);
-            // SAFETY: give back the reference taken for the queue entry.
-            unsafe { Header::drop_ref(ptr) };
-        }
+    if header.wake.begin_remote_wake() && !header.shared.inject(ptr) {
+        header.wake.clear_pending();
+        // SAFETY: give back the reference taken for the queue entry.
+        unsafe { Header::drop_ref(ptr) };
     }
 }
 
@@ -364,9 +426,29 @@ struct ReadyQueue {
     queue: VecDeque<NonNull<Header>>,
     policy: Policy,
     rng: u64,
+    /// PCT state, made at the first pop under [`Policy::Pct`].
+    pct: Option<Pct>,
+}
+
+/// Priorities by task (by cell address: a queued task is live), the change
+/// points and the step count.
+struct Pct {
+    priority: HashMap<usize, u64>,
+    change_points: Vec<u64>,
+    step: u64,
+    /// Next priority given on demotion (below every initial priority).
+    low: u64,
 }
 
 impl ReadyQueue {
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
     fn pop(&mut self) -> Option<NonNull<Header>> {
         match self.policy {
             Policy::Fifo => self.queue.pop_front(),
@@ -375,14 +457,65 @@ impl ReadyQueue {
                 if len == 0 {
                     return None;
                 }
-                // xorshift64*
-                self.rng ^= self.rng >> 12;
-                self.rng ^= self.rng << 25;
-                self.rng ^= self.rng >> 27;
-                let r = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                let r = self.next_random();
                 let i = ((r >> 32) as usize) % len;
                 self.queue.swap_remove_back(i)
             }
+            Policy::Pct { depth, .. } => {
+                if self.queue.is_empty() {
+                    return None;
+                }
+                if self.pct.is_none() {
+                    // Log-uniform over the first PCT_STEPS steps, so that
+                    // short tests get change points too.
+                    let change_points = (1..depth.max(1))
+                        .map(|_| {
+                            let u = (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+                            ((PCT_STEPS as f64 + 1.0).powf(u) - 1.0) as u64
+                        })
+                        .collect();
+                    self.pct = Some(Pct {
+                        priority: HashMap::new(),
+                        change_points,
+                        step: 0,
+                        low: u64::from(depth.max(1)),
+                    });
+                }
+                let mut best = 0;
+                let mut best_priority = 0;
+                for i in 0..self.queue.len() {
+                    let key = self.queue[i].as_ptr() as usize;
+                    let p = match self.pct.as_ref().and_then(|p| p.priority.get(&key)) {
+                        Some(&p) => p,
+                        None => {
+                            // Initial priorities lie above every demoted one.
+                            let p = (self.next_random() >> 1) | (1 << 62);
+                            self.pct.as_mut().map(|s| s.priority.insert(key, p));
+                            p
+                        }
+                    };
+                    if p > best_priority {
+                        best_priority = p;
+                        best = i;
+                    }
+                }
+                let ptr = self.queue.remove(best)?;
+                let pct = self.pct.as_mut().expect("made above");
+                if pct.change_points.contains(&pct.step) {
+                    pct.low -= 1;
+                    pct.priority.insert(ptr.as_ptr() as usize, pct.low);
+                }
+                pct.step += 1;
+                Some(ptr)
+            }
+        }
+    }
+
+    /// A task left for good: forget its PCT priority (its address may be
+    /// reused).
+    fn forget(&mut self, ptr: NonNull<Header>) {
+        if let Some(p) = &mut self.pct {
+            p.priority.remove(&(ptr.as_ptr() as usize));
         }
     }
 }
@@ -398,6 +531,9 @@ struct Registry {
 
 /// The runtime's thread-local core.
 pub(crate) struct Local {
+    /// Unique in the process: what a [`crate::Sleep`] remembers of its
+    /// runtime.
+    pub(crate) id: u64,
     pub(crate) shared: Arc<Shared>,
     ready: RefCell<ReadyQueue>,
     registry: RefCell<Registry>,
@@ -406,6 +542,9 @@ pub(crate) struct Local {
     /// Encoded wake source of whatever runs now (a task, timers, I/O).
     pub(crate) wake_ctx: Cell<u64>,
     main_woken_by: Cell<u64>,
+    /// Encoded [`trace::WakeSource`] of each task's last wake, by id (only
+    /// while tracing).
+    woken_by: RefCell<HashMap<u64, u64>>,
     tracing: bool,
     trace: RefCell<Vec<PollRecord>>,
     pub(crate) clock: Clock,
@@ -428,7 +567,9 @@ impl Local {
         }
         header.state.set(state | SCHEDULED);
         if self.tracing {
-            header.woken_by.set(self.wake_ctx.get());
+            self.woken_by
+                .borrow_mut()
+                .insert(header.id, self.wake_ctx.get());
         }
         if state & RUNNING == 0 {
             self.push_ready(ptr);
@@ -441,13 +582,18 @@ impl Local {
         self.stats.note_ready_len(ready.queue.len());
     }
 
-    pub(crate) fn spawn<F>(&self, fut: F, name: Option<String>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        fut: F,
+        name: Option<String>,
+        at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let ptr = task::allocate(fut, id, self.shared.clone());
+        let ptr = task::allocate(fut, id, self.shared.clone(), at);
         {
             let mut reg = self.registry.borrow_mut();
             let slot = match reg.free.pop() {
@@ -486,6 +632,7 @@ impl Local {
         let state = header.state.get() & !REGISTERED;
         header.state.set(state);
         let id = header.id;
+        self.ready.borrow_mut().forget(ptr);
         {
             let mut reg = self.registry.borrow_mut();
             let slot = header.slot.get();
@@ -495,6 +642,9 @@ impl Local {
         }
         if !self.names.borrow().is_empty() {
             self.names.borrow_mut().remove(&id);
+        }
+        if self.tracing {
+            self.woken_by.borrow_mut().remove(&id);
         }
         if state & HANDLE == 0 {
             // SAFETY: the handle let go already: the shared owner reference
@@ -541,7 +691,7 @@ impl Local {
         let waker = unsafe { waker::borrowed_task_waker(ptr) };
         let mut cx = Context::from_waker(&waker);
         let done = if self.tracing {
-            let woken_by = trace::decode(header.woken_by.get());
+            let woken_by = trace::decode(self.woken_by.borrow_mut().remove(&id).unwrap_or(0));
             let start = self.clock.now_nanos();
             // SAFETY: marked running, registered, runtime thread.
             let done = unsafe { Header::poll(ptr, &mut cx) };
@@ -592,18 +742,24 @@ impl Local {
 
     fn drain_injected(&self) {
         self.shared.has_injected.store(false, Ordering::Relaxed);
-        let tasks = {
+        let (tasks, spawns) = {
             let mut inj = self
                 .shared
                 .injected
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut inj.tasks)
+            (
+                std::mem::take(&mut inj.tasks),
+                std::mem::take(&mut inj.spawns),
+            )
         };
+        for (fut, at) in spawns {
+            drop(self.spawn(fut, None, at));
+        }
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
             let header = unsafe { ptr.as_ref() };
-            header.remote_pending.store(false, Ordering::Release);
+            header.wake.clear_pending();
             let state = header.state.get();
             if state & CLOSED != 0 {
                 if state & (REGISTERED | SCHEDULED | RUNNING) == REGISTERED {
@@ -668,9 +824,7 @@ impl Local {
     /// Nothing is runnable: wait for something, or report a deadlock.
     fn idle(&self) -> Result<(), Error> {
         fence(Ordering::SeqCst);
-        if self.shared.has_injected.load(Ordering::Acquire)
-            || self.shared.main_woken.load(Ordering::Acquire)
-        {
+        if self.shared.has_injected.load(Ordering::Acquire) || self.shared.main.is_woken_acquire() {
             return Ok(());
         }
         let next = self.timers.borrow_mut().next_deadline();
@@ -711,9 +865,7 @@ impl Local {
     /// channel): then a wake may still come.
     fn may_be_woken_from_outside(&self) -> bool {
         // `block_on` holds one main waker itself.
-        let main_out = self.shared.main_wakers.load(Ordering::Acquire);
-        let main_in = self.shared.main_internal.load(Ordering::Acquire);
-        if main_out > main_in + 1 {
+        if self.shared.main.may_be_woken_from_outside(1) {
             return true;
         }
         let reg = self.registry.borrow();
@@ -724,19 +876,27 @@ impl Local {
             if state & CLOSED != 0 {
                 return false;
             }
-            let known = 1 // registry and handle
-                + h.internal_refs.get() as usize
-                + usize::from(h.remote_pending.load(Ordering::Acquire));
-            h.ref_count() > known
+            // The registry and handle, and this crate's primitives.
+            let known = 1 + h.internal_refs.get();
+            h.wake.may_be_woken_from_outside(known)
         })
     }
 
     fn deadlock(&self) -> Error {
         let names = self.names.borrow();
         let reg = self.registry.borrow();
+        let waits_on = |parked: bool, on: u8| match ParkedOn::from_u8(on) {
+            Some(on) if parked => WaitsOn::Primitive(on.describe()),
+            _ => WaitsOn::Nothing,
+        };
         let mut stuck = vec![StuckTask {
             id: TaskId::MAIN,
             name: Some("block_on".to_owned()),
+            waits_on: waits_on(
+                self.shared.main.has_parked(),
+                self.shared.main_parked_on.load(Ordering::Relaxed),
+            ),
+            spawned_at: None,
         }];
         for &ptr in reg.slots.iter().flatten() {
             // SAFETY: registered tasks are live.
@@ -745,6 +905,8 @@ impl Local {
                 stuck.push(StuckTask {
                     id: TaskId(h.id),
                     name: names.get(&h.id).map(|n| n.to_string()),
+                    waits_on: waits_on(h.internal_refs.get() > 0, h.parked_on.get()),
+                    spawned_at: Some(h.spawned_at),
                 });
             }
         }
@@ -853,12 +1015,11 @@ impl Runtime {
         let main_waker = waker::main_waker(&local.shared);
         let mut cx = Context::from_waker(&main_waker);
         let mut fut = pin!(fut);
-        local.shared.main_woken.store(true, Ordering::Relaxed);
+        local.shared.main.wake(Ordering::Relaxed);
         local.main_woken_by.set(trace::SPAWN);
         loop {
-            if local.shared.main_woken.load(Ordering::Relaxed)
-                && local.shared.main_woken.swap(false, Ordering::Acquire)
-            {
+            local.clock.tick();
+            if local.shared.main.take() {
                 local.wake_ctx.set(trace::MAIN);
                 let woken_by = trace::decode(local.main_woken_by.get());
                 let start = if local.tracing {
@@ -888,7 +1049,7 @@ impl Runtime {
             }
             let ran = local.run_batch();
             local.maintain(ran > 0);
-            if local.ready_is_empty() && !local.shared.main_woken.load(Ordering::Relaxed) {
+            if local.ready_is_empty() && !local.shared.main.is_woken() {
                 local.idle()?;
                 local.maintain(false);
             }
@@ -902,11 +1063,12 @@ impl Runtime {
     /// let h = rt.spawn(async { 5 });
     /// assert_eq!(rt.block_on(h).unwrap().unwrap(), 5);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
-        self.local.spawn(fut, None)
+        self.local.spawn(fut, None, Location::caller())
     }
 
     /// Spawns a named task; the name shows in deadlock reports.
@@ -917,11 +1079,12 @@ impl Runtime {
     /// let err = rt.block_on(async { cvp_interleave::yield_now().await }).map(|_| ());
     /// assert!(err.is_ok(), "block_on's own future finished");
     /// ```
+    #[track_caller]
     pub fn spawn_named<F>(&self, name: impl Into<String>, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
-        self.local.spawn(fut, Some(name.into()))
+        self.local.spawn(fut, Some(name.into()), Location::caller())
     }
 
     /// Counters since the runtime was built.
@@ -948,6 +1111,22 @@ impl Runtime {
     /// ```
     pub fn take_trace(&self) -> Vec<PollRecord> {
         std::mem::take(&mut *self.local.trace.borrow_mut())
+    }
+
+    /// A handle that other threads use to spawn `Send` futures onto this
+    /// runtime and to wake its `block_on` future.
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// let handle = rt.handle();
+    /// let job = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// // Queued; it runs once the runtime runs.
+    /// assert_eq!(rt.block_on(job).unwrap().unwrap(), 42);
+    /// ```
+    pub fn handle(&self) -> crate::Handle {
+        crate::handle::new(self.local.shared.clone())
     }
 
     /// The runtime's clock (virtual or real).
@@ -1009,13 +1188,13 @@ impl Drop for Runtime {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             inj.closed = true;
+            // Dropping a remote spawn resolves its handle as cancelled.
+            drop(std::mem::take(&mut inj.spawns));
             std::mem::take(&mut inj.tasks)
         };
         for Injectable(ptr) in tasks {
             // SAFETY: each entry holds a reference.
-            unsafe { ptr.as_ref() }
-                .remote_pending
-                .store(false, Ordering::Release);
+            unsafe { ptr.as_ref() }.wake.clear_pending();
             // SAFETY: the entry's reference.
             unsafe { Header::drop_ref(ptr) };
         }
@@ -1039,11 +1218,20 @@ impl Drop for Runtime {
 /// });
 /// assert_eq!(v.unwrap(), 3);
 /// ```
+#[track_caller]
 pub fn spawn<F>(fut: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    expect_current().spawn(fut, None)
+    expect_current().spawn(fut, None, Location::caller())
+}
+
+/// Spawns on the current runtime, recording `at` as the spawn location.
+pub(crate) fn spawn_at<F>(at: &'static Location<'static>, fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    expect_current().spawn(fut, None, at)
 }
 
 /// Spawns a named task on the current runtime (names show in deadlock
@@ -1061,11 +1249,12 @@ where
 /// let Error::Deadlock { stuck } = err else { panic!() };
 /// assert_eq!(stuck[1].name.as_deref(), Some("waiter"));
 /// ```
+#[track_caller]
 pub fn spawn_named<F>(name: impl Into<String>, fut: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    expect_current().spawn(fut, Some(name.into()))
+    expect_current().spawn(fut, Some(name.into()), Location::caller())
 }
 
 /// Yields once: the current task goes behind every task that is ready.

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 struct Chan<T> {
     queue: RefCell<VecDeque<T>>,
@@ -202,7 +202,7 @@ impl<T> Receiver<T> {
         let mut slot = self.chan.receiver.borrow_mut();
         match &*slot {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(ParkedWaker::new(cx.waker())),
+            _ => *slot = Some(ParkedWaker::new(cx.waker(), ParkedOn::Channel)),
         }
         Poll::Pending
     }
@@ -380,7 +380,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
             let mut slot = w.waker.borrow_mut();
             match &*slot {
                 Some(p) if p.will_wake(cx.waker()) => {}
-                _ => *slot = Some(ParkedWaker::new(cx.waker())),
+                _ => *slot = Some(ParkedWaker::new(cx.waker(), ParkedOn::Mutex)),
             }
             return Poll::Pending;
         }
@@ -389,7 +389,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
         }
         let w = Rc::new(Waiter {
             granted: Cell::new(false),
-            waker: RefCell::new(Some(ParkedWaker::new(cx.waker()))),
+            waker: RefCell::new(Some(ParkedWaker::new(cx.waker(), ParkedOn::Mutex))),
         });
         mutex.waiters.borrow_mut().push_back(w.clone());
         self.waiter = Some(w);

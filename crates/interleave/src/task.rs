@@ -22,7 +22,8 @@
 //!
 //! ## Threads
 //!
-//! Only `refs`, `remote_pending`, `shared` and `vtable` are ever touched from
+//! Only `wake` (references and the remote-wake flag), `shared` and `vtable`
+//! are ever touched from
 //! another thread (by a [`Waker`]). Every other field, and the stage, is touched
 //! only on the runtime's thread: the runtime, the task and its `JoinHandle` are
 //! all `!Send`. The last reference may be dropped on another thread; `dealloc`
@@ -32,11 +33,13 @@
 //!
 //! ## Memory ordering
 //!
-//! `refs` follows `Arc`: increments are `Relaxed`, decrements `Release`, and
-//! the thread that drops the last reference runs an `Acquire` fence before it
-//! frees the cell. `remote_pending` is swapped with `AcqRel` by a remote waker
-//! and cleared with `Release` by the runtime before it schedules the task, so
-//! a wake that races with the drain is either seen by it or re-injected.
+//! The reference count follows `Arc`: increments are `Relaxed`, decrements
+//! `Release`, and the thread that drops the last reference runs an `Acquire`
+//! fence before it frees the cell. The remote-wake flag is swapped with
+//! `AcqRel` by a remote waker and cleared with `Release` by the runtime
+//! before it schedules the task, so a wake that races with the drain is
+//! either seen by it or re-injected. How deadlock detection reads both is
+//! argued in [`crate::outside`].
 
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
@@ -47,12 +50,12 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::outside::TaskWake;
 use crate::runtime::{self, Shared};
-use crate::waker::ParkedWaker;
+use crate::waker::{ParkedOn, ParkedWaker};
 
 /// The task sits in the ready queue, or will be put back there when its
 /// current poll returns.
@@ -197,10 +200,9 @@ impl std::error::Error for JoinError {}
 
 /// The type-erased part of a task.
 pub(crate) struct Header {
-    /// Owners of the allocation (see the module docs).
-    refs: AtomicUsize,
-    /// A remote wake of this task sits in the injection queue.
-    pub(crate) remote_pending: AtomicBool,
+    /// Owners of the allocation (see the module docs) and whether a remote
+    /// wake of this task is queued ([`crate::outside`]).
+    pub(crate) wake: TaskWake,
     /// The runtime the task belongs to (its injection queue, its identity).
     pub(crate) shared: Arc<Shared>,
     vtable: &'static TaskVTable,
@@ -213,9 +215,11 @@ pub(crate) struct Header {
     /// thread, so deadlock detection cannot rule out a wake.
     pub(crate) internal_refs: Cell<u32>,
     pub(crate) id: u64,
-    /// Encoded [`WakeSource`](crate::WakeSource) of the last wake (runtime
-    /// thread only; written only while tracing).
-    pub(crate) woken_by: Cell<u64>,
+    /// What the task last parked a waker on ([`ParkedOn`] as a byte, 0:
+    /// nothing yet; runtime thread only), for deadlock reports.
+    pub(crate) parked_on: Cell<u8>,
+    /// Where the task was spawned (`#[track_caller]`).
+    pub(crate) spawned_at: &'static std::panic::Location<'static>,
     /// Who awaits the `JoinHandle` (runtime thread only).
     pub(crate) join_waker: UnsafeCell<Option<ParkedWaker>>,
 }
@@ -354,21 +358,26 @@ impl<F: Future + 'static> TaskCell<F> {
 
 /// Allocates a task for `fut`, with one reference (shared by the registry
 /// and the handle), in state `SCHEDULED | HANDLE | REGISTERED`.
-pub(crate) fn allocate<F>(fut: F, id: u64, shared: Arc<Shared>) -> NonNull<Header>
+pub(crate) fn allocate<F>(
+    fut: F,
+    id: u64,
+    shared: Arc<Shared>,
+    spawned_at: &'static std::panic::Location<'static>,
+) -> NonNull<Header>
 where
     F: Future + 'static,
 {
     let cell = Box::new(TaskCell {
         header: Header {
-            refs: AtomicUsize::new(1),
-            remote_pending: AtomicBool::new(false),
+            wake: TaskWake::new(1),
             shared,
             vtable: &TaskCell::<F>::VTABLE,
             state: Cell::new(SCHEDULED | HANDLE | REGISTERED),
             slot: Cell::new(0),
             internal_refs: Cell::new(0),
             id,
-            woken_by: Cell::new(0),
+            parked_on: Cell::new(0),
+            spawned_at,
             join_waker: UnsafeCell::new(None),
         },
         stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(fut))),
@@ -386,15 +395,7 @@ pub(crate) fn empty_task_size() -> usize {
 impl Header {
     /// Adds a reference.
     pub(crate) fn inc_ref(&self) {
-        let old = self.refs.fetch_add(1, Ordering::Relaxed);
-        if old > isize::MAX as usize {
-            std::process::abort();
-        }
-    }
-
-    /// Current reference count (deadlock detection only).
-    pub(crate) fn ref_count(&self) -> usize {
-        self.refs.load(Ordering::Acquire)
+        self.wake.inc_ref();
     }
 
     /// Drops a reference, freeing the cell when it was the last.
@@ -404,8 +405,7 @@ impl Header {
     pub(crate) unsafe fn drop_ref(ptr: NonNull<Header>) {
         // SAFETY: the caller owns a reference, so the header is live.
         let header = unsafe { ptr.as_ref() };
-        if header.refs.fetch_sub(1, Ordering::Release) == 1 {
-            fence(Ordering::Acquire);
+        if header.wake.dec_ref() {
             let dealloc = header.vtable.dealloc;
             // SAFETY: that was the last reference.
             unsafe { dealloc(ptr) };
@@ -560,7 +560,7 @@ impl<T> Future for JoinHandle<T> {
         let slot = unsafe { &mut *header.join_waker.get() };
         match slot {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(ParkedWaker::new(cx.waker())),
+            _ => *slot = Some(ParkedWaker::new(cx.waker(), ParkedOn::JoinHandle)),
         }
         Poll::Pending
     }

@@ -26,6 +26,10 @@ pub(crate) struct Clock {
     start: std::time::Instant,
     /// `Some(now)` in virtual time.
     virt: Option<Cell<u64>>,
+    /// Real time read once per scheduler tick ([`Clock::tick`]): what
+    /// [`sleep`] measures from, so that creating a sleep costs no clock
+    /// read.
+    ticked: Cell<u64>,
 }
 
 impl Clock {
@@ -33,6 +37,24 @@ impl Clock {
         Clock {
             start: std::time::Instant::now(),
             virt: virtual_time.then(|| Cell::new(0)),
+            ticked: Cell::new(0),
+        }
+    }
+
+    /// Reads the real clock for this scheduler tick.
+    #[inline]
+    pub(crate) fn tick(&self) {
+        if self.virt.is_none() {
+            self.ticked.set(self.start.elapsed().as_nanos() as u64);
+        }
+    }
+
+    /// The time at the start of this scheduler tick (virtual time: now).
+    #[inline]
+    pub(crate) fn tick_nanos(&self) -> u64 {
+        match &self.virt {
+            Some(v) => v.get(),
+            None => self.ticked.get(),
         }
     }
 
@@ -293,8 +315,11 @@ impl Timers {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    /// `None` when created outside a runtime: bound at the first poll.
-    local: Option<Rc<Local>>,
+    /// The id of the runtime the sleep belongs to; `0` when created outside
+    /// a runtime: bound at the first poll. The sleep holds no pointer to the
+    /// runtime (it reaches it through the thread's current runtime), so it
+    /// is `Send + Sync`, as hyper's timers require.
+    runtime: u64,
     deadline: u64,
     /// A relative duration still to be added to the clock at the first
     /// poll (created outside a runtime).
@@ -312,25 +337,28 @@ impl fmt::Debug for Sleep {
 }
 
 impl Sleep {
-    fn new(local: Option<Rc<Local>>, deadline: u64, relative: Option<u64>) -> Sleep {
+    fn new(runtime: u64, deadline: u64, relative: Option<u64>) -> Sleep {
         Sleep {
-            local,
+            runtime,
             deadline,
             relative,
             armed: None,
         }
     }
 
-    /// Binds to the current runtime (first poll of a sleep made outside one).
-    fn local(&mut self) -> &Rc<Local> {
-        if self.local.is_none() {
-            let l = local();
+    /// Binds to `local` (first poll of a sleep made outside a runtime), or
+    /// checks that `local` is the runtime it belongs to.
+    fn bind(&mut self, local: &Local) {
+        if self.runtime == 0 {
             if let Some(d) = self.relative.take() {
-                self.deadline = l.clock.now_nanos().saturating_add(d);
+                self.deadline = local.clock.now_nanos().saturating_add(d);
             }
-            self.local = Some(l);
+            self.runtime = local.id;
         }
-        self.local.as_ref().expect("bound above")
+        assert!(
+            self.runtime == local.id,
+            "cvp-interleave: a Sleep was polled on another runtime than its own"
+        );
     }
 
     /// When it completes.
@@ -364,11 +392,19 @@ impl Sleep {
         self.deadline = deadline.0;
     }
 
-    fn disarm(&mut self) -> bool {
-        match (self.armed.take(), &self.local) {
-            (Some((slot, seq)), Some(local)) => local.timers.borrow_mut().release(slot, seq),
-            _ => false,
-        }
+    /// Releases the timer slot. A sleep dropped on another thread (or after
+    /// its runtime) cannot reach the timers: its slot then stays until the
+    /// runtime is dropped (its deadline wakes the task once, harmlessly).
+    fn disarm(&mut self) {
+        let Some((slot, seq)) = self.armed.take() else {
+            return;
+        };
+        let runtime = self.runtime;
+        runtime::with_current(|local| {
+            if local.id == runtime {
+                local.timers.borrow_mut().release(slot, seq);
+            }
+        });
     }
 }
 
@@ -377,27 +413,29 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        this.local();
-        let local = this.local.as_ref().expect("bound by `local()`");
-        let mut timers = local.timers.borrow_mut();
-        match this.armed {
-            Some((slot, seq)) => {
-                if timers.fired(slot) {
-                    timers.release(slot, seq);
-                    this.armed = None;
-                    return Poll::Ready(());
+        runtime::with_current(|local| {
+            this.bind(local);
+            let mut timers = local.timers.borrow_mut();
+            match this.armed {
+                Some((slot, seq)) => {
+                    if timers.fired(slot) {
+                        timers.release(slot, seq);
+                        this.armed = None;
+                        return Poll::Ready(());
+                    }
+                    timers.update_waker(slot, cx.waker());
+                    Poll::Pending
                 }
-                timers.update_waker(slot, cx.waker());
-                Poll::Pending
+                None => {
+                    // No clock read here: even a deadline that already passed
+                    // goes through the timer queue, so timers started together
+                    // always complete in deadline order.
+                    this.armed = Some(timers.arm(this.deadline, cx.waker().clone()));
+                    Poll::Pending
+                }
             }
-            None => {
-                // No clock read here: even a deadline that already passed
-                // goes through the timer queue, so timers started together
-                // always complete in deadline order.
-                this.armed = Some(timers.arm(this.deadline, cx.waker().clone()));
-                Poll::Pending
-            }
-        }
+        })
+        .expect("cvp-interleave: timers need a runtime (inside Runtime::block_on)")
     }
 }
 
@@ -407,8 +445,11 @@ impl Drop for Sleep {
     }
 }
 
-/// Sleeps for `duration` on the runtime's clock, from now (or, when called
-/// outside a runtime, from its first poll).
+/// Sleeps for `duration` on the runtime's clock, from the start of the
+/// current scheduler tick (the clock is read once per tick, before up to 61
+/// task polls, as tokio's time driver does; a task that computed for a long
+/// time within the tick sleeps that much less), or, when called outside a
+/// runtime, from its first poll.
 ///
 /// # Panics
 /// When polled outside [`Runtime::block_on`](crate::Runtime::block_on).
@@ -420,12 +461,9 @@ impl Drop for Sleep {
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let d = duration_nanos(duration);
-    match runtime::current() {
-        Some(local) => {
-            let deadline = local.clock.now_nanos().saturating_add(d);
-            Sleep::new(Some(local), deadline, None)
-        }
-        None => Sleep::new(None, d, Some(d)),
+    match runtime::with_current(|l| (l.id, l.clock.tick_nanos())) {
+        Some((id, now)) => Sleep::new(id, now.saturating_add(d), None),
+        None => Sleep::new(0, d, Some(d)),
     }
 }
 
@@ -445,7 +483,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// .unwrap();
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(runtime::current(), deadline.0, None)
+    Sleep::new(
+        runtime::with_current(|l| l.id).unwrap_or(0),
+        deadline.0,
+        None,
+    )
 }
 
 /// The error of [`timeout`]: the deadline passed first.
@@ -545,7 +587,7 @@ pub fn interval(period: Duration) -> Interval {
     let local = local();
     let now = local.clock.now_nanos();
     Interval {
-        sleep: Sleep::new(Some(local), now, None),
+        sleep: Sleep::new(local.id, now, None),
         period: duration_nanos(period),
     }
 }
@@ -565,7 +607,7 @@ impl Interval {
     pub async fn tick(&mut self) -> Instant {
         (&mut self.sleep).await;
         let due = self.sleep.deadline;
-        let now = self.sleep.local().clock.now_nanos();
+        let now = local().clock.now_nanos();
         let on_time = due.saturating_add(self.period);
         let next = if on_time >= now {
             on_time

@@ -14,7 +14,6 @@
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -64,9 +63,9 @@ unsafe fn task_drop(data: *const ()) {
 }
 
 /// The waker of a `block_on` future; it counts itself in
-/// `Shared::main_wakers`.
+/// `Shared::main`.
 pub(crate) fn main_waker(shared: &Arc<Shared>) -> Waker {
-    shared.main_wakers.fetch_add(1, Ordering::Relaxed);
+    shared.main.waker_added();
     let data = Arc::into_raw(shared.clone()).cast::<()>();
     // SAFETY: `MAIN_VTABLE` upholds the `RawWaker` contract for a pointer
     // obtained from `Arc::<Shared>::into_raw`, which we own.
@@ -77,9 +76,7 @@ unsafe fn main_clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker owns one strong count of this `Arc<Shared>`.
     unsafe { Arc::increment_strong_count(data.cast::<Shared>()) };
     // SAFETY: still live: we just added a count.
-    unsafe { &*data.cast::<Shared>() }
-        .main_wakers
-        .fetch_add(1, Ordering::Relaxed);
+    unsafe { &*data.cast::<Shared>() }.main.waker_added();
     RawWaker::new(data, &MAIN_VTABLE)
 }
 
@@ -97,11 +94,57 @@ unsafe fn main_wake_by_ref(data: *const ()) {
 
 unsafe fn main_drop(data: *const ()) {
     // SAFETY: the waker owns a count of this `Arc<Shared>`.
-    unsafe { &*data.cast::<Shared>() }
-        .main_wakers
-        .fetch_sub(1, Ordering::Relaxed);
+    unsafe { &*data.cast::<Shared>() }.main.waker_dropped();
     // SAFETY: give the waker's count back.
     unsafe { Arc::decrement_strong_count(data.cast::<Shared>()) };
+}
+
+/// What a parked waker waits on, as deadlock reports name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ParkedOn {
+    Channel = 1,
+    Mutex,
+    JoinHandle,
+    Oneshot,
+    BoundedSend,
+    BoundedRecv,
+    Semaphore,
+    Notify,
+    JoinSet,
+}
+
+impl ParkedOn {
+    pub(crate) fn from_u8(v: u8) -> Option<ParkedOn> {
+        use ParkedOn::*;
+        [
+            Channel,
+            Mutex,
+            JoinHandle,
+            Oneshot,
+            BoundedSend,
+            BoundedRecv,
+            Semaphore,
+            Notify,
+            JoinSet,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == v)
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            ParkedOn::Channel => "a channel (recv)",
+            ParkedOn::Mutex => "a mutex (lock)",
+            ParkedOn::JoinHandle => "a JoinHandle (another task)",
+            ParkedOn::Oneshot => "a oneshot (recv)",
+            ParkedOn::BoundedSend => "a bounded channel (send, full)",
+            ParkedOn::BoundedRecv => "a bounded channel (recv)",
+            ParkedOn::Semaphore => "a semaphore (acquire)",
+            ParkedOn::Notify => "a Notify (notified)",
+            ParkedOn::JoinSet => "a JoinSet (join_next)",
+        }
+    }
 }
 
 enum Accounted {
@@ -109,7 +152,7 @@ enum Accounted {
     Foreign,
     /// Counted in the task's `internal_refs`.
     Task,
-    /// Counted in `Shared::main_internal`.
+    /// Counted in `Shared::main`'s parked wakers.
     Main,
 }
 
@@ -124,7 +167,7 @@ pub(crate) struct ParkedWaker {
 }
 
 impl ParkedWaker {
-    pub(crate) fn new(waker: &Waker) -> Self {
+    pub(crate) fn new(waker: &Waker, on: ParkedOn) -> Self {
         let waker = waker.clone();
         let mut accounted = Accounted::Foreign;
         if std::ptr::eq(waker.vtable(), &TASK_VTABLE) {
@@ -133,6 +176,7 @@ impl ParkedWaker {
             let header = unsafe { &*waker.data().cast::<Header>() };
             if runtime::is_current(&header.shared) {
                 header.internal_refs.set(header.internal_refs.get() + 1);
+                header.parked_on.set(on as u8);
                 accounted = Accounted::Task;
             }
         } else if std::ptr::eq(waker.vtable(), &MAIN_VTABLE) {
@@ -140,7 +184,10 @@ impl ParkedWaker {
             // the clone we hold.
             let shared = unsafe { &*waker.data().cast::<Shared>() };
             if runtime::is_current(shared) {
-                shared.main_internal.fetch_add(1, Ordering::Relaxed);
+                shared.main.internal_added();
+                shared
+                    .main_parked_on
+                    .store(on as u8, std::sync::atomic::Ordering::Relaxed);
                 accounted = Accounted::Main;
             }
         }
@@ -175,7 +222,7 @@ impl Drop for ParkedWaker {
                 // SAFETY: our main vtable (checked in `new`); alive while
                 // `self.waker` is.
                 let shared = unsafe { &*self.waker.data().cast::<Shared>() };
-                shared.main_internal.fetch_sub(1, Ordering::Relaxed);
+                shared.main.internal_dropped();
             }
         }
     }

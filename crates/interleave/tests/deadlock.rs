@@ -74,3 +74,48 @@ fn timers_are_not_deadlocks() {
     rt.block_on(cvp_interleave::sleep(std::time::Duration::from_secs(10)))
         .unwrap();
 }
+
+/// A deadlock report says, per stuck task, what it waits on and where it
+/// was spawned.
+#[test]
+fn report_names_what_each_task_waits_on_and_where_it_was_spawned() {
+    use cvp_interleave::{bounded, oneshot, WaitsOn};
+    let rt = cvp_interleave::Runtime::new();
+    let line = line!() + 4;
+    let err = rt
+        .block_on(async {
+            let (tx, _rx) = bounded::<u8>(1);
+            let sender = cvp_interleave::spawn_named("sender", async move {
+                tx.send(1).await.unwrap();
+                tx.send(2).await.unwrap(); // full: nobody receives
+            });
+            let idle = cvp_interleave::spawn(std::future::pending::<()>());
+            let (_otx, orx) = oneshot::<u8>();
+            let _ = orx.await;
+            drop((sender, idle));
+        })
+        .unwrap_err();
+    let cvp_interleave::Error::Deadlock { stuck } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(stuck.len(), 3, "{err}");
+    assert_eq!(stuck[0].waits_on, WaitsOn::Primitive("a oneshot (recv)"));
+    assert_eq!(stuck[0].spawned_at, None);
+    assert_eq!(
+        stuck[1].waits_on,
+        WaitsOn::Primitive("a bounded channel (send, full)")
+    );
+    let at = stuck[1].spawned_at.expect("spawn location");
+    assert_eq!((at.file(), at.line()), (file!(), line));
+    assert_eq!(stuck[2].waits_on, WaitsOn::Nothing);
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("#1 (sender) spawned at {}:{line}", file!())),
+        "{text}"
+    );
+    assert!(
+        text.contains("waits on a bounded channel (send, full)"),
+        "{text}"
+    );
+    assert!(text.contains("no waker of it is held anywhere"), "{text}");
+}

@@ -95,3 +95,107 @@ fn waker_outlives_runtime() {
     // Waking a task of a dropped runtime from another thread is harmless.
     set_from_thread(flag, Duration::ZERO).join().unwrap();
 }
+
+/// The race behind false deadlock reports, made frequent: `threads` threads
+/// each wake their own task `rounds` times, each time as soon as the task
+/// has parked its waker, so the runtime is often deciding whether anything
+/// can still wake it while a wake is half done. Returns the number of runs
+/// that reported a deadlock (all false: every task is woken until done).
+fn remote_wake_race(runs: usize, threads: usize, rounds: usize) -> usize {
+    let mut false_reports = 0;
+    for _ in 0..runs {
+        let rt = Runtime::new();
+        let flags: Vec<_> = (0..threads)
+            .map(|_| Arc::new(Mutex::new(Flag::default())))
+            .collect();
+        let hs: Vec<_> = flags
+            .iter()
+            .map(|f| {
+                let f = f.clone();
+                rt.spawn(async move {
+                    for _ in 0..rounds {
+                        wait(f.clone()).await;
+                        f.lock().unwrap().set = false;
+                    }
+                })
+            })
+            .collect();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ts: Vec<_> = flags
+            .into_iter()
+            .map(|f| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut woken = 0;
+                    while woken < rounds && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let w = {
+                            let mut f = f.lock().unwrap();
+                            match f.waker.take() {
+                                Some(w) if !f.set => {
+                                    f.set = true;
+                                    Some(w)
+                                }
+                                other => {
+                                    f.waker = other;
+                                    None
+                                }
+                            }
+                        };
+                        match w {
+                            Some(w) => {
+                                w.wake();
+                                woken += 1;
+                            }
+                            None => std::hint::spin_loop(),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let r = rt.block_on(async move {
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        if let Err(e) = r {
+            eprintln!("false report: {e}");
+            false_reports += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in ts {
+            t.join().unwrap();
+        }
+    }
+    false_reports
+}
+
+#[test]
+fn remote_wakes_are_never_reported_as_deadlock() {
+    let (runs, rounds) = if cfg!(miri) { (1, 3) } else { (20, 500) };
+    assert_eq!(remote_wake_race(runs, 2, rounds), 0);
+}
+
+/// The long form: `cargo test -p cvp-interleave --release --test wake_remote
+/// -- --ignored`.
+#[test]
+#[ignore = "long stress run (10,000 runs)"]
+fn remote_wakes_are_never_reported_as_deadlock_10000_runs() {
+    assert_eq!(remote_wake_race(10_000, 2, 500), 0);
+}
+/// A task whose only waker was dropped by another thread is a true deadlock,
+/// and it is reported.
+#[test]
+fn waker_dropped_on_another_thread_is_a_deadlock() {
+    let rt = Runtime::new();
+    let flag = Arc::new(Mutex::new(Flag::default()));
+    let h = rt.spawn(wait(flag.clone()));
+    rt.block_on(cvp_interleave::yield_now()).unwrap();
+    std::thread::spawn(move || drop(flag.lock().unwrap().waker.take()))
+        .join()
+        .unwrap();
+    let err = rt.block_on(h).unwrap_err();
+    assert!(
+        matches!(err, cvp_interleave::Error::Deadlock { .. }),
+        "{err}"
+    );
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# hyper on cvp-interleave against the same hyper server on tokio
+# current-thread, loaded by wrk: requests/s and p99 latency at 50 and 1,000
+# connections. The server runs on CPU 0, wrk on CPU 1 (taskset); each server
+# stops by itself, every wrk run is bounded (DURATION seconds).
+#
+#   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS]
+#
+# DURATION seconds per wrk run (default 5); ROUNDS alternating rounds per
+# setting (default 3): the table shows, per server, the round with the most
+# requests/s (other load on the machine only ever makes a round worse).
+#
+# Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
+set -euo pipefail
+DURATION=${1:-5}
+ROUNDS=${2:-3}
+cd "$(dirname "$0")/../.."
+command -v wrk >/dev/null || { echo "bench-hyper: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
+command -v taskset >/dev/null || { echo "bench-hyper: taskset not found" >&2; exit 2; }
+cargo build --release -q -p cvp-interleave --features hyper --example hyper_server --example hyper_tokio
+bin=${CARGO_TARGET_DIR:-target}/release/examples
+ulimit -n 65536 2>/dev/null || true
+
+run() { # name binary port conns
+  local name=$1 exe=$2 port=$3 conns=$4 pid out rps p99
+  taskset -c 0 "$exe" "$port" $((DURATION + 10)) & pid=$!
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  out=$(taskset -c 1 timeout $((DURATION + 20)) wrk -t1 -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errs=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out" | tr '\n' ' ')
+  echo "$name|$conns|$rps|$p99|${errs:-none}"
+}
+
+echo "| server | connections | requests/s (best of $ROUNDS) | p99 latency (that round) | errors |"
+echo "|---|---|---|---|---|"
+for conns in 50 1000; do
+  best_i="" best_t=""
+  for _ in $(seq "$ROUNDS"); do
+    li=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")
+    lt=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")
+    better() { awk -F'|' -v a="$1" -v b="$2" 'BEGIN { split(a, x, "|"); split(b, y, "|"); exit !(x[3] + 0 > y[3] + 0) }'; }
+    if [ -z "$best_i" ] || better "$li" "$best_i"; then best_i=$li; fi
+    if [ -z "$best_t" ] || better "$lt" "$best_t"; then best_t=$lt; fi
+  done
+  for line in "$best_i" "$best_t"; do
+    IFS='|' read -r n c r p e <<<"$line"
+    echo "| $n | $c | $r | $p | $e |"
+  done
+done

@@ -1,0 +1,167 @@
+//! hyper 1.x on the interleaver (cargo feature `hyper`).
+//!
+//! - [`TcpStream`] implements [`hyper::rt::Read`] and
+//!   [`hyper::rt::Write`] itself: hand it to hyper as it is. Reads go
+//!   straight into hyper's uninitialised buffer (`recv(2)` on Unix), with no
+//!   zeroing.
+//! - [`Timer`] is a [`hyper::rt::Timer`] on the runtime's own timers (real
+//!   or virtual clock): hyper's header-read timeout and keep-alive timeouts
+//!   work. Its sleeps are this crate's [`Sleep`](crate::Sleep), which is
+//!   `Send + Sync` as hyper requires, although it must be polled on its
+//!   runtime's thread.
+//! - [`Executor`] is a [`hyper::rt::Executor`] that spawns on the current
+//!   runtime (hyper's HTTP/2 and client connections spawn tasks; the futures
+//!   need not be `Send`).
+//!
+//! An HTTP/1.1 server:
+//!
+//! ```
+//! # if cfg!(miri) { return; } // Miri cannot call socket FFI
+//! use std::convert::Infallible;
+//! use std::time::Duration;
+//! use cvp_interleave::{spawn, Runtime, TcpListener};
+//! use http_body_util::Full;
+//! use hyper::{body::Bytes, server::conn::http1, service::service_fn, Request, Response};
+//!
+//! async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+//!     Ok(Response::new(Full::new(Bytes::from_static(b"hello"))))
+//! }
+//!
+//! let rt = Runtime::new();
+//! rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+//!     # let addr = listener.local_addr().unwrap();
+//!     spawn(async move {
+//!         loop {
+//!             let (stream, _) = listener.accept().await.unwrap();
+//!             spawn(async move {
+//!                 let conn = http1::Builder::new()
+//!                     .timer(cvp_interleave::hyper::Timer)
+//!                     .header_read_timeout(Duration::from_secs(5))
+//!                     .serve_connection(stream, service_fn(hello));
+//!                 let _ = conn.await;
+//!             });
+//!         }
+//!     });
+//!     # use futures::{AsyncReadExt, AsyncWriteExt};
+//!     # let mut c = cvp_interleave::TcpStream::connect(addr).await.unwrap();
+//!     # c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
+//!     # let mut out = String::new();
+//!     # c.read_to_string(&mut out).await.unwrap();
+//!     # assert!(out.ends_with("hello"), "{out}");
+//! })
+//! .unwrap();
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use ::hyper::rt;
+
+use crate::TcpStream;
+
+impl rt::Read for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        // SAFETY: the slice is only written to (by `recv`), never
+        // de-initialised.
+        let n = ready!(self.poll_read_uninit(cx, unsafe { buf.as_mut() }))?;
+        // SAFETY: `recv` initialised the first `n` bytes of that slice.
+        unsafe { buf.advance(n) };
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl rt::Write for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncWrite::poll_write(self, cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_inner(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_io::AsyncWrite::poll_close(self, cx)
+    }
+}
+
+impl rt::Sleep for crate::Sleep {}
+
+/// hyper's timer on the current runtime's clock: pass it to a connection
+/// builder's `timer` to enable hyper's timeouts.
+///
+/// A sleep made through it binds to the runtime that first polls it; its
+/// deadline is on that runtime's clock (in virtual time, a
+/// [`std::time::Instant`] deadline is taken as "that long from now").
+///
+/// ```
+/// use std::time::Duration;
+/// use hyper::rt::Timer as _;
+/// let rt = cvp_interleave::Runtime::builder().virtual_time(true).build();
+/// rt.block_on(cvp_interleave::hyper::Timer.sleep(Duration::from_secs(30))).unwrap();
+/// assert_eq!(rt.now().as_duration(), Duration::from_secs(30));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timer;
+
+impl rt::Timer for Timer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn rt::Sleep>> {
+        Box::pin(crate::sleep(duration))
+    }
+
+    fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn rt::Sleep>> {
+        Box::pin(crate::sleep(
+            deadline.saturating_duration_since(std::time::Instant::now()),
+        ))
+    }
+}
+
+/// hyper's executor: spawns on the current runtime (no `Send` bound).
+///
+/// # Panics
+/// `execute` panics outside [`Runtime::block_on`](crate::Runtime::block_on).
+///
+/// ```
+/// use hyper::rt::Executor as _;
+/// let rt = cvp_interleave::Runtime::new();
+/// let (tx, rx) = futures::channel::oneshot::channel();
+/// rt.block_on(async move {
+///     cvp_interleave::hyper::Executor.execute(async move { tx.send(7).unwrap() });
+///     assert_eq!(rx.await.unwrap(), 7);
+/// })
+/// .unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Executor;
+
+impl<F> rt::Executor<F> for Executor
+where
+    F: Future + 'static,
+{
+    fn execute(&self, fut: F) {
+        crate::spawn(fut);
+    }
+}
