@@ -11,7 +11,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 
 use super::hyper_service;
-use super::interleave_io::HyperIo;
 use super::server::{Ctx, Started, STOP_POLL};
 use crate::exec::interleave::InterleaveEnv;
 use crate::Error;
@@ -91,7 +90,7 @@ fn run(listener: TcpListener, ctx: &Ctx) {
                             hyper_service::answer(InterleaveEnv, mix, backend, req)
                         });
                         let _ = http1::Builder::new()
-                            .serve_connection(HyperIo(stream), svc)
+                            .serve_connection(stream, svc)
                             .await;
                     });
                 }

@@ -4,14 +4,13 @@
 //! offered load ([`sweep`]) that finds where each model bends.
 //!
 //! The thread models parse with httparse and block; the async models run
-//! hyper (cvp-interleave through the adapter in `interleave_io.rs`).
+//! hyper (cvp-interleave through its native `hyper` feature).
 
 mod cell;
 mod handler;
 mod http;
 mod hyper_service;
 mod interleave;
-mod interleave_io;
 mod load;
 mod mix;
 mod point;
