@@ -22,6 +22,9 @@ use crate::util::{cargo, root, run};
 pub(crate) const LOOM: &[(&str, &str)] = &[
     // The decomposer's sleep/wake protocol: no lost wake-up.
     ("cvp-decompose", "sleep"),
+    // The interleaver's remote-wake / deadlock-check protocol: no false
+    // deadlock while a wake from another thread is in flight.
+    ("cvp-interleave", "outside"),
 ];
 
 pub(crate) struct Ci;

@@ -7,6 +7,8 @@
 //! cargo xtask figures [--check] rewrite (or check) the READMEs' figures from results/
 //! cargo xtask bench             run the criterion benches, write results/benches.md
 //! cargo xtask snapshot          run the snapshot tests and review pending changes
+//! cargo xtask screenshot [DIR]  the README's screenshot of a checked page
+//! cargo xtask miri [CRATE...]   the engines' tests under Miri, each with its flags
 //! cargo xtask ci                exactly what CI runs: fmt, clippy, tests, loom
 //! ```
 
@@ -16,6 +18,7 @@ mod bench;
 mod ci;
 mod compare;
 mod figures;
+mod miri;
 mod reference;
 mod screenshot;
 mod snapshot;
@@ -23,7 +26,7 @@ mod util;
 
 const USAGE: &str =
     "usage: cargo xtask <compare [cvp compare flags] | reference [cvp compare flags] \
-                     | figures [--check] | bench | snapshot | ci>";
+                     | figures [--check] | bench | snapshot | screenshot [DIR] | miri [CRATE...] | ci>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::Bench { args: rest }.run(),
         Some("snapshot") => snapshot::Snapshot.run(),
         Some("screenshot") => screenshot::Screenshot { args: rest }.run(),
+        Some("miri") => miri::Miri { only: rest }.run(),
         Some("ci") => ci::Ci.run(),
         Some("-h" | "--help") => {
             println!("{USAGE}");
