@@ -657,12 +657,10 @@ fn interleaved_iterators(pools: &Pools) {
         .map(|&w| (w % 1_000_000, w.rotate_left(17)))
         .collect();
     drop(words);
+    /// A sort under test.
+    type Sort<'a, T> = &'a dyn Fn(&mut Vec<T>);
     // Sorting needs a fresh copy per run; only the sort is timed.
-    fn sort_minimums<T: Clone>(
-        input: &[T],
-        sorts: [&dyn Fn(&mut Vec<T>); 2],
-        rounds: usize,
-    ) -> [f64; 2] {
+    fn sort_minimums<T: Clone>(input: &[T], sorts: [Sort<'_, T>; 2], rounds: usize) -> [f64; 2] {
         let mut best = [f64::INFINITY; 2];
         for _ in 0..rounds {
             for (k, sort) in sorts.iter().enumerate() {
