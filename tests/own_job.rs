@@ -23,6 +23,13 @@ fn the_own_job_example_runs_on_every_model_and_is_recommended_on() {
         );
     }
     for c in &report.cells {
+        // The cluster's processes are the `cvp` binary, which cannot build a
+        // job that lives in this program: it says so instead of running.
+        if c.model == "cluster" {
+            assert_eq!(c.status, cvp::compare::Status::NotApplicable);
+            assert!(c.reason.as_deref().is_some_and(|r| r.contains("catalogue")));
+            continue;
+        }
         assert_eq!(
             c.status,
             cvp::compare::Status::Ok,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use cvp_cluster::Cluster;
 use cvp_report::ClusterStats;
-use cvp_workloads::{catalogue, Job, JobInput, Shape, TaskOutcome, TaskSet, Workload};
+use cvp_workloads::{catalogue, Job, JobInput, Origin, Shape, TaskOutcome, TaskSet, Workload};
 
 use super::{Instance, Model, ModelInfo, Role, SelfMeasured};
 use crate::trace::Recorder;
@@ -87,6 +87,10 @@ impl Model for ClusterModel {
 
     fn not_applicable(&self, workload: &Workload, _size: usize, _threads: usize) -> Option<String> {
         match workload.shape() {
+            Shape::Job(_) if workload.origin() != &Origin::BuiltIn => Some(
+                "the cluster runs the catalogue's jobs: its processes rebuild a job from its name"
+                    .into(),
+            ),
             Shape::Job(_) => None,
             Shape::Tasks(_) => Some("the cluster runs jobs, not task sets".into()),
             Shape::Serve(_) => Some("the cluster runs jobs, not servers".into()),
