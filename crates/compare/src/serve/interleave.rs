@@ -89,9 +89,7 @@ fn run(listener: TcpListener, ctx: &Ctx) {
                         let svc = service_fn(move |req| {
                             hyper_service::answer(InterleaveEnv, mix, backend, req)
                         });
-                        let _ = http1::Builder::new()
-                            .serve_connection(stream, svc)
-                            .await;
+                        let _ = http1::Builder::new().serve_connection(stream, svc).await;
                     });
                 }
                 Err(e) => {
