@@ -133,7 +133,11 @@ impl<T> Store<T> {
     }
 }
 
-impl<T: Send> Slots for Store<T> {
+// SAFETY: every value in the store is a `T`, and `value_type` is
+// `typeid::of::<T>()`; `with_value` passes a pointer made from a reference to
+// a live `T`, used while the lock keeps it in place; `put_with` passes a
+// `MaybeUninit<T>`'s pointer, valid for writes of an aligned `T`.
+unsafe impl<T: Send> Slots for Store<T> {
     fn value_type(&self) -> TypeId {
         typeid::of::<T>()
     }

@@ -16,7 +16,16 @@ use std::any::TypeId;
 /// executor only reads values ([`with_value`](Slots::with_value)) and adds
 /// values ([`put_with`](Slots::put_with)), each of which gives a new index
 /// that it may pass to `combine` like an index that a leaf returned.
-pub trait Slots: Sync {
+///
+/// # Safety
+/// An executor reads and writes through the pointers trusting the type that
+/// [`value_type`](Slots::value_type) names, so an implementation must keep
+/// the promises of the methods' documentation: `value_type` is
+/// `typeid::of` of the type of every value in the store, `with_value` passes
+/// a pointer to a live value of that type, valid for reads during the call,
+/// and `put_with` passes one valid for writes of a value of that type and
+/// aligned for it.
+pub unsafe trait Slots: Sync {
     /// The type of the values, as [`typeid::of`] gives it: lifetimes are
     /// erased, so a match proves the type only against a type that has no
     /// lifetime parameters.
