@@ -163,7 +163,8 @@ pub struct StepTime {
 /// use cvp_workloads::{run_script_timed, Script, ScriptCtx, Step};
 /// use std::time::{Duration, Instant};
 /// let script = Script { id: 1, steps: vec![Step::Wait(Duration::from_millis(1)), Step::Compute { units: 10 }] };
-/// let ctx = ScriptCtx { server: None, released: Instant::now() };
+/// let now = Instant::now();
+/// let ctx = ScriptCtx { server: None, released: now, epoch: now };
 /// let mut steps = Vec::new();
 /// run_script_timed(&script, &ctx, &mut |s| steps.push(s)).unwrap();
 /// assert_eq!(steps.iter().map(|s| s.waits).collect::<Vec<_>>(), [true, false]);
