@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use crate::Slots;
+
 /// The capability every execution model implements so that a data-shaped job
 /// can run on it without naming it.
 ///
@@ -31,6 +33,29 @@ pub trait Exec: Sync {
         T: Send,
         L: Fn(Range<usize>) -> T + Sync,
         C: Fn(T, T) -> T + Sync;
+
+    /// [`map_reduce`](Exec::map_reduce) of a job run as a `dyn` program:
+    /// `leaf` and `combine` return indices into `slots`, which holds the
+    /// values behind them.
+    ///
+    /// An executor whose workers share memory needs nothing more than the
+    /// indices, and the default runs `map_reduce` on them. One whose workers
+    /// do not (processes) overrides this to send the values themselves:
+    /// it reads a value through [`Slots::with_value`], and an index that it
+    /// gets from [`Slots::put_with`] for a value it received may be passed
+    /// to `combine` like one that a leaf returned. The contract is that of
+    /// `map_reduce`, on the values.
+    fn map_reduce_slots(
+        &self,
+        len: usize,
+        grain: usize,
+        leaf: &(dyn Fn(Range<usize>) -> usize + Sync),
+        combine: &(dyn Fn(usize, usize) -> usize + Sync),
+        slots: &dyn Slots,
+    ) -> usize {
+        let _ = slots;
+        self.map_reduce(len, grain, leaf, combine)
+    }
 
     /// Runs `a` and `b`, possibly in parallel, and returns both results.
     fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)

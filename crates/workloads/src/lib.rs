@@ -52,6 +52,7 @@ mod job;
 mod jobs;
 mod kernel;
 mod script;
+mod slots;
 mod spec;
 mod tasks;
 mod user;
@@ -65,6 +66,7 @@ pub use script::{
     run_script, run_script_async, run_script_timed, AsyncEnv, Lateness, Script, ScriptCtx, Step,
     StepTime, TaskOutcome, TaskSet,
 };
+pub use slots::Slots;
 pub use spec::{
     load_spec, parse_spec, SpecError, MAX_DURATION_MS, MAX_ITEMS, MAX_JOB_BYTES, MAX_SPEC_BYTES,
     MAX_STEPS, MAX_TASKS, MAX_TOTAL_UNITS, UNITS_PER_MS,

@@ -5,7 +5,7 @@ use cvp_workloads::{catalogue, find, Class, Error, Preset, Sequential, Shape};
 
 #[test]
 fn smoke() {
-    assert_eq!(catalogue().len(), 13);
+    assert_eq!(catalogue().len(), 14);
 }
 
 #[test]

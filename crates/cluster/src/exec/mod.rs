@@ -20,6 +20,13 @@
 //! Only encoded partial results cross a process: their bytes are the
 //! payload that the run reports.
 //!
+//! A catalogue job runs as a `dyn` program, whose reduces reach the
+//! executor through [`Exec::map_reduce_slots`]: its leaves return indices
+//! into a store of the calling frame, which mean nothing in another process.
+//! The same rounds then send the values behind the indices, encoded by the
+//! store's value type through [`Slots`], and put each received value into a
+//! new slot of the store.
+//!
 //! `join` runs both closures on the calling worker, one after the other:
 //! its closures capture borrowed, mutable state (merge sort's halves), and
 //! the capability offers no way to carry a closure's effects to another
@@ -33,7 +40,7 @@ use std::rc::Rc;
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use cvp_workloads::{chunks, Exec, Sequential};
+use cvp_workloads::{chunks, Exec, Sequential, Slots};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::core::Probe;
@@ -219,32 +226,48 @@ impl Comm {
     }
 }
 
-impl Exec for ClusterExec {
-    fn parallelism(&self) -> usize {
-        self.peers
+/// How one reduce's values cross a process: `encode` appends a value's
+/// bytes, `decode` makes a value of them, `name` names them in a panic.
+struct Carrier<E, D> {
+    encode: E,
+    decode: D,
+    name: &'static str,
+}
+
+impl ClusterExec {
+    /// Whether a reduce runs on this worker alone: inside a leaf or a
+    /// combine, with no other worker, or over nothing.
+    fn local(&self, len: usize) -> bool {
+        NESTED.with(Cell::get) > 0 || self.peers == 1 || len == 0
     }
 
-    fn map_reduce<T, L, C>(&self, len: usize, grain: usize, leaf: L, combine: C) -> T
-    where
-        T: Send,
-        L: Fn(Range<usize>) -> T + Sync,
-        C: Fn(T, T) -> T + Sync,
-    {
-        self.check_thread();
-        if NESTED.with(Cell::get) > 0 || self.peers == 1 || len == 0 {
-            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
-        }
-        let Some(codec) = wire::codec_of::<T>() else {
-            with_comm(|comm| comm.replicated.push(wire::name_of::<T>()));
-            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
-        };
+    /// One round of a spread reduce over values `V`: this worker folds the
+    /// leaves of its blocks, sends each block's value with `encode`, and
+    /// folds every block in order once the round is complete, taking the
+    /// other workers' blocks with `decode`; `name` names the values in a
+    /// panic.
+    fn spread<V>(
+        &self,
+        len: usize,
+        grain: usize,
+        leaf: impl Fn(Range<usize>) -> V,
+        combine: impl Fn(V, V) -> V,
+        Carrier {
+            encode,
+            decode,
+            name,
+        }: Carrier<
+            impl Fn(&V, &mut Vec<u8>) -> Result<(), String>,
+            impl Fn(&[u8]) -> Result<V, String>,
+        >,
+    ) -> V {
         let all: Vec<Range<usize>> = chunks(len, grain).collect();
         let blocks = all.len().min(self.peers * BLOCKS_PER_WORKER);
         let block_chunks = |b: usize| &all[b * all.len() / blocks..(b + 1) * all.len() / blocks];
 
         // Fold the leaves of this worker's blocks, and send each block's
         // encoding to every other worker.
-        let mut slots: Vec<Option<T>> = (0..blocks).map(|_| None).collect();
+        let mut slots: Vec<Option<V>> = (0..blocks).map(|_| None).collect();
         let round = with_comm(|comm| *comm.input.time());
         for b in (self.index..blocks).step_by(self.peers) {
             let value = nested(|| {
@@ -253,8 +276,8 @@ impl Exec for ClusterExec {
                 ranges.fold(leaf(first), |acc, r| combine(acc, leaf(r)))
             });
             let mut bytes = Vec::new();
-            if let Err(e) = codec.encode_with(&value, &mut bytes) {
-                panic!("cannot encode a {}: {e}", codec.name);
+            if let Err(e) = encode(&value, &mut bytes) {
+                panic!("cannot encode a {name}: {e}");
             }
             with_comm(|comm| {
                 for dest in (0..self.peers).filter(|&d| d != self.index) {
@@ -275,9 +298,7 @@ impl Exec for ClusterExec {
             comm.take_round(round)
         });
         for (_, _, b, bytes) in packets {
-            let value = codec
-                .decode_with::<T>(&bytes)
-                .unwrap_or_else(|e| panic!("cannot decode a {}: {e}", codec.name));
+            let value = decode(&bytes).unwrap_or_else(|e| panic!("cannot decode a {name}: {e}"));
             let slot = &mut slots[b as usize];
             assert!(slot.is_none(), "block {b} of round {round} arrived twice");
             *slot = Some(value);
@@ -288,6 +309,92 @@ impl Exec for ClusterExec {
             .map(|(b, v)| v.unwrap_or_else(|| panic!("block {b} of round {round} never arrived")));
         let first = values.next().expect("at least one block");
         nested(|| values.fold(first, combine))
+    }
+}
+
+impl Exec for ClusterExec {
+    fn parallelism(&self) -> usize {
+        self.peers
+    }
+
+    fn map_reduce<T, L, C>(&self, len: usize, grain: usize, leaf: L, combine: C) -> T
+    where
+        T: Send,
+        L: Fn(Range<usize>) -> T + Sync,
+        C: Fn(T, T) -> T + Sync,
+    {
+        self.check_thread();
+        if self.local(len) {
+            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
+        }
+        let Some(codec) = wire::codec_of::<T>() else {
+            with_comm(|comm| comm.replicated.push(wire::name_of::<T>()));
+            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
+        };
+        self.spread(
+            len,
+            grain,
+            leaf,
+            combine,
+            Carrier {
+                encode: |v: &T, out: &mut Vec<u8>| codec.encode_with(v, out),
+                decode: |bytes: &[u8]| codec.decode_with::<T>(bytes),
+                name: codec.name,
+            },
+        )
+    }
+
+    /// The rounds of [`map_reduce`](Exec::map_reduce), on the values behind
+    /// an erased job's indices: an index means nothing in another process,
+    /// so each block's value is encoded through `slots`, and a received one
+    /// is decoded into a new slot whose index is then combined.
+    fn map_reduce_slots(
+        &self,
+        len: usize,
+        grain: usize,
+        leaf: &(dyn Fn(Range<usize>) -> usize + Sync),
+        combine: &(dyn Fn(usize, usize) -> usize + Sync),
+        slots: &dyn Slots,
+    ) -> usize {
+        self.check_thread();
+        if self.local(len) {
+            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
+        }
+        // A match of the lifetime-erased identity proves the values' type:
+        // registered types are owned and have no lifetime parameters, so a
+        // type with a codec's identity is that codec's type exactly.
+        let Some(codec) = wire::codec_by_id(slots.value_type()) else {
+            with_comm(|comm| comm.replicated.push(slots.type_name()));
+            return nested(|| Sequential.map_reduce(len, grain, leaf, combine));
+        };
+        let encode = |&i: &usize, out: &mut Vec<u8>| {
+            let mut done = Err("the slot was not read".to_string());
+            slots.with_value(i, &mut |p| {
+                // SAFETY: `with_value` passes a pointer to a live value of
+                // the slots' type (`Slots`' contract), which is the codec's
+                // type (the identity matched, see above).
+                done = unsafe { codec.encode_raw(p, out) };
+            });
+            done
+        };
+        let decode = |bytes: &[u8]| {
+            // SAFETY: `put_with` passes a pointer valid for writes of an
+            // aligned value of the slots' type, the codec's type (as above),
+            // which is what `decode_raw` needs; on Ok `decode_raw` has written
+            // one whole value of it, which is what `put_with` needs.
+            unsafe { slots.put_with(&mut |p| codec.decode_raw(bytes, p)) }
+        };
+        self.spread(
+            len,
+            grain,
+            leaf,
+            combine,
+            Carrier {
+                encode,
+                decode,
+                name: codec.name,
+            },
+        )
     }
 
     fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)

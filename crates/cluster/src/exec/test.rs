@@ -97,3 +97,29 @@ fn every_catalogue_job_matches_its_reference_on_threads() {
         }
     }
 }
+
+#[test]
+fn an_erased_job_sends_its_values_not_their_indices() {
+    use cvp_workloads::{find, Preset, Shape};
+    let w = find("mandelbrot").expect("a catalogue job");
+    let size = w.size(Preset::Test);
+    let want = w.reference(size).expect("a reference");
+    // One worker per process, so every packet counts as remote.
+    let guards = timely::execute(timely::Config::process(2), move |worker| {
+        let Shape::Job(job) = find("mandelbrot").expect("a catalogue job").shape() else {
+            unreachable!("mandelbrot is a job")
+        };
+        let exec = ClusterExec::install(worker, 1);
+        let mut input = job.prepare(size);
+        let answer = job.run(&exec, &mut input);
+        let sent = exec.remote_bytes();
+        (answer, sent, exec.uninstall())
+    })
+    .expect("timely starts");
+    for r in guards.join() {
+        let (answer, sent, stats) = r.expect("a worker");
+        w.verify(&want, &answer).expect("the reference answer");
+        assert!(sent > 0, "nothing was sent");
+        assert!(stats.replicated.is_empty(), "{:?}", stats.replicated);
+    }
+}

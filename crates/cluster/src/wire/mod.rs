@@ -83,7 +83,14 @@ fn registry() -> &'static [Codec] {
 
 /// The codec of `T`, if it has one.
 pub(crate) fn codec_of<T>() -> Option<&'static Codec> {
-    let id = typeid::of::<T>();
+    codec_by_id(typeid::of::<T>())
+}
+
+/// The codec of the type with identity `id` (as `typeid::of` gives it), if
+/// it has one. Registered types are owned and have no lifetime parameters,
+/// so a type whose lifetime-erased identity is a codec's is that codec's
+/// type exactly.
+pub(crate) fn codec_by_id(id: TypeId) -> Option<&'static Codec> {
     registry().iter().find(|c| c.id == id)
 }
 
@@ -103,6 +110,32 @@ impl Codec {
         // have no lifetime parameters, so `T` is the registered `X`, and
         // `value` is a live `X`.
         unsafe { (self.encode)((value as *const T).cast(), out) }
+    }
+
+    /// Appends the encoding of the value at `value` to `out`.
+    ///
+    /// # Safety
+    /// `value` must point to a live value of this codec's type.
+    pub(crate) unsafe fn encode_raw(
+        &self,
+        value: *const (),
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        // SAFETY: the caller passes a pointer to a live value of this codec's
+        // type, which is what `encode` expects.
+        unsafe { (self.encode)(value, out) }
+    }
+
+    /// Decodes a value of this codec's type from `bytes` into `slot`; on an
+    /// error it writes nothing.
+    ///
+    /// # Safety
+    /// `slot` must be valid for writes of a value of this codec's type and
+    /// aligned for it.
+    pub(crate) unsafe fn decode_raw(&self, bytes: &[u8], slot: *mut ()) -> Result<(), String> {
+        // SAFETY: the caller passes a slot valid for writes of an aligned
+        // value of this codec's type, which is what `decode` expects.
+        unsafe { (self.decode)(bytes, slot) }
     }
 
     /// Decodes a `T` from `bytes`.

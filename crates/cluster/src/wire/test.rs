@@ -1,4 +1,6 @@
-use super::{codec_of, name_of};
+use std::mem::MaybeUninit;
+
+use super::{codec_by_id, codec_of, name_of};
 
 fn round_trip<T: PartialEq + std::fmt::Debug>(value: T) {
     let codec = codec_of::<T>().unwrap_or_else(|| panic!("{} has no codec", name_of::<T>()));
@@ -44,4 +46,24 @@ fn a_codec_refuses_a_value_of_another_type() {
     let codec = codec_of::<u64>().unwrap();
     let mut bytes = Vec::new();
     let _ = codec.encode_with(&1u32, &mut bytes);
+}
+
+#[test]
+fn a_codec_found_by_type_id_round_trips_through_raw_pointers() {
+    let codec = codec_by_id(typeid::of::<Vec<String>>()).expect("Vec<String> has a codec");
+    let value = vec!["a".to_string(), "bc".to_string()];
+    let mut bytes = Vec::new();
+    // SAFETY: the pointer is to a live `Vec<String>`, the codec's type.
+    unsafe { codec.encode_raw(std::ptr::from_ref(&value).cast(), &mut bytes) }.unwrap();
+    let mut slot = MaybeUninit::<Vec<String>>::uninit();
+    // SAFETY: a `MaybeUninit<Vec<String>>` is valid for writes of an aligned
+    // `Vec<String>`, the codec's type.
+    unsafe { codec.decode_raw(&bytes, slot.as_mut_ptr().cast()) }.unwrap();
+    // SAFETY: `decode_raw` returned Ok, so it wrote a whole `Vec<String>`.
+    assert_eq!(unsafe { slot.assume_init() }, value);
+    let mut slot = MaybeUninit::<Vec<String>>::uninit();
+    // SAFETY: as above; on an error nothing is written and the slot stays
+    // uninitialised.
+    assert!(unsafe { codec.decode_raw(&bytes[..3], slot.as_mut_ptr().cast()) }.is_err());
+    assert!(codec_by_id(typeid::of::<&'static str>()).is_none());
 }

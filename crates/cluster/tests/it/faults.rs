@@ -55,8 +55,10 @@ fn free_port() -> u16 {
 
 #[test]
 fn a_process_killed_mid_run_fails_the_run_and_leaves_no_process() {
-    // A size no other test uses marks this run's processes.
-    let (size, marker) = (1_999, "1999");
+    // A size no other test uses marks this run's processes; it is large
+    // enough that the run is still computing when the kill comes (1999 can
+    // finish within the 300 ms wait below).
+    let (size, marker) = (9_999, "9999");
     let run = std::thread::spawn(move || Cluster::new(2, 1).run(worker_exe(), "mandelbrot", size));
     let until = Instant::now() + Duration::from_secs(20);
     let pids = loop {
