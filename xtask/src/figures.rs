@@ -211,9 +211,9 @@ fn speedup_table(r: &Report) -> String {
     out + "\n" + &source(r, REFERENCE)
 }
 
-/// The probe's lateness by model.
+/// The probes' lateness by workload and model.
 fn probe_table(r: &Report) -> String {
-    let mut out = header(&["model", "cores", "lateness p50", "p99", "worst"]);
+    let mut out = header(&["probe", "model", "cores", "lateness p50", "p99", "worst"]);
     // Only cells that ran correctly have a lateness worth showing.
     for c in r.cells.iter().filter(|c| c.class == Class::Probe) {
         let Some(l) = c.lateness.filter(|_| c.status == Status::Ok) else {
@@ -221,7 +221,8 @@ fn probe_table(r: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
+            c.workload,
             c.model,
             c.cores,
             render::duration(l.p50_ns),
