@@ -235,7 +235,11 @@ fn the_page_draws_every_chart_and_every_traced_model() {
     let dom = headless(&page, &["--dump-dom"]);
     let (check, why) = page_check(&dom);
     assert_eq!(check, "ok", "the page's check failed: {why}");
-    assert_eq!(body_attr(&dom, "data-heatmap"), "4x9", "a row per workload");
+    assert_eq!(
+        body_attr(&dom, "data-heatmap"),
+        format!("4x{}", cvp_compare::models().count()),
+        "a row per workload, a column per model"
+    );
     assert!(
         dom.contains("class=\"lesson\""),
         "the opening says what it shows"
