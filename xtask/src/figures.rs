@@ -14,6 +14,7 @@
 //! | README.md | `speedup`, `probe`, `example`, `sweep-16` | results/report.json, results/scaling-16core-xeon/report.json |
 //! | results/scaling-16core-xeon/README.md | `speedup-16`, `predictions` | its report.json |
 //! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
+//! | crates/workloads/README.md | `restate` | results/restate/report.json |
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use anyhow::{bail, Context, Result};
 use cvp_report::visual::fit_amdahl;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
+use crate::restate::{BOUND, PAIRS, RESTATE};
 use crate::util::root;
 
 /// The reference results the root README cites.
@@ -59,6 +61,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let reference = read(root, REFERENCE)?;
     let sweep = read(root, SWEEP_16)?;
     let decompose = read(root, SWEEP_16_DECOMPOSE)?;
+    let restate = read(root, RESTATE)?;
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -79,6 +82,10 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         (
             root.join(SWEEP_16_DECOMPOSE).join("README.md"),
             vec![("decompose-vs-rayon", engine_over_anchor(&decompose))],
+        ),
+        (
+            root.join("crates/workloads/README.md"),
+            vec![("restate", restatements(&restate))],
         ),
     ];
     let mut stale = Vec::new();
@@ -196,6 +203,67 @@ fn source(r: &Report, dir: &str) -> String {
         r.settings.threads,
         r.settings.runs
     )
+}
+
+/// Each restating spec's wall time over its built-in's, one row per model:
+/// the ratio of medians and its min/max envelope over every run of both
+/// cells (as the verdicts judge), with the two medians.
+fn restatements(r: &Report) -> String {
+    let specs: Vec<String> = PAIRS
+        .iter()
+        .map(|(_, file)| {
+            let stem = Path::new(file).file_stem().and_then(|s| s.to_str());
+            stem.unwrap_or(file).to_owned()
+        })
+        .collect();
+    let cols: Vec<String> = PAIRS
+        .iter()
+        .zip(&specs)
+        .map(|((w, _), s)| format!("{s} / {w}"))
+        .collect();
+    let mut head = vec!["model"];
+    head.extend(cols.iter().map(String::as_str));
+    let mut out = header(&head);
+    let (mut within, mut rows) = (0, 0);
+    let mut worst: Option<(f64, String)> = None;
+    for m in models(r) {
+        let mut row = Vec::new();
+        for ((w, _), s) in PAIRS.iter().zip(&specs) {
+            let pair = (find(r, w, m, None), find(r, s, m, None));
+            let (Some(b), Some(s)) = pair else {
+                row.push("–".to_owned());
+                continue;
+            };
+            if b.status != Status::Ok || s.status != Status::Ok {
+                row.push(format!("{} / {}", b.status.label(), s.status.label()));
+                continue;
+            }
+            let ratio = s.wall_ns as f64 / b.wall_ns.max(1) as f64;
+            let lo = s.wall_min_ns as f64 / b.wall_max_ns.max(1) as f64;
+            let hi = s.wall_max_ns as f64 / b.wall_min_ns.max(1) as f64;
+            rows += 1;
+            if ratio <= BOUND {
+                within += 1;
+            }
+            if worst.as_ref().is_none_or(|(x, _)| ratio > *x) {
+                worst = Some((ratio, format!("{} on {m}", s.workload)));
+            }
+            row.push(format!(
+                "{} / {}: **{ratio:.2}x** ({lo:.2}–{hi:.2})",
+                render::duration(s.wall_ns),
+                render::duration(b.wall_ns)
+            ));
+        }
+        let _ = writeln!(out, "| {m} | {} |", row.join(" | "));
+    }
+    let _ =
+        writeln!(
+        out,
+        "\nThe spec's median wall time is within {BOUND}x of its built-in's in {within} of {rows} \
+         pairs{}.",
+        worst.map_or(String::new(), |(x, at)| format!("; the largest ratio is {x:.2}x ({at})"))
+    );
+    out + "\n" + &source(r, RESTATE)
 }
 
 /// Median speedup over sequential, one row per workload, one column per model.
