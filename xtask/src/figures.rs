@@ -14,6 +14,7 @@
 //! | README.md | `speedup`, `probe`, `example`, `sweep-16` | results/report.json, results/scaling-16core-xeon/report.json |
 //! | results/scaling-16core-xeon/README.md | `speedup-16`, `predictions` | its report.json |
 //! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
+//! | README.md | `specs` | results/specs/report.json |
 //! | crates/workloads/README.md | `restate` | results/restate/report.json |
 
 use std::fmt::Write as _;
@@ -23,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use cvp_report::visual::fit_amdahl;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
-use crate::restate::{BOUND, PAIRS, RESTATE};
+use crate::specs::{self, BOUND, EXAMPLES, PAIRS, RESTATE, SPECS};
 use crate::util::root;
 
 /// The reference results the root README cites.
@@ -62,6 +63,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let sweep = read(root, SWEEP_16)?;
     let decompose = read(root, SWEEP_16_DECOMPOSE)?;
     let restate = read(root, RESTATE)?;
+    let examples = read(root, SPECS)?;
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -70,6 +72,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
                 ("probe", probe_table(&reference)),
                 ("example", example(&reference, "fetch-then-crunch")),
                 ("sweep-16", speedup_at(&sweep, 16)),
+                ("specs", conclusions(&examples)?),
             ],
         ),
         (
@@ -85,7 +88,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         ),
         (
             root.join("crates/workloads/README.md"),
-            vec![("restate", restatements(&restate))],
+            vec![("restate", restatements(&restate)?)],
         ),
     ];
     let mut stale = Vec::new();
@@ -208,14 +211,11 @@ fn source(r: &Report, dir: &str) -> String {
 /// Each restating spec's wall time over its built-in's, one row per model:
 /// the ratio of medians and its min/max envelope over every run of both
 /// cells (as the verdicts judge), with the two medians.
-fn restatements(r: &Report) -> String {
+fn restatements(r: &Report) -> Result<String> {
     let specs: Vec<String> = PAIRS
         .iter()
-        .map(|(_, file)| {
-            let stem = Path::new(file).file_stem().and_then(|s| s.to_str());
-            stem.unwrap_or(file).to_owned()
-        })
-        .collect();
+        .map(|(_, file)| specs::name_of(file))
+        .collect::<Result<_>>()?;
     let cols: Vec<String> = PAIRS
         .iter()
         .zip(&specs)
@@ -263,7 +263,27 @@ fn restatements(r: &Report) -> String {
          pairs{}.",
         worst.map_or(String::new(), |(x, at)| format!("; the largest ratio is {x:.2}x ({at})"))
     );
-    out + "\n" + &source(r, RESTATE)
+    Ok(out + "\n" + &source(r, RESTATE))
+}
+
+/// What cvp concludes about each example spec: its description and the
+/// report's recommendation.
+fn conclusions(r: &Report) -> Result<String> {
+    let mut out = header_left(&["spec", "what it is", "the recommendation"], 3);
+    for file in EXAMPLES {
+        let name = specs::name_of(file)?;
+        let text = match r.recommendations.iter().find(|x| x.workload == name) {
+            Some(rec) => rec.lines.join(" "),
+            None => "not measured".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} |",
+            specs::description_of(file)?,
+            text.replace('|', "\\|")
+        );
+    }
+    Ok(out + "\n" + &source(r, SPECS))
 }
 
 /// Median speedup over sequential, one row per workload, one column per model.
