@@ -121,6 +121,50 @@ fn count_primes(range: std::ops::Range<usize>) -> usize {
     range.filter(|&n| is_prime(black_box(n))).count()
 }
 
+/// The merge-sort workload's sort (`cvp-workloads`), written once over a
+/// `join`: halves below 8 Ki items sorted in place, then a merge through
+/// the scratch buffer.
+trait Join: Sync {
+    fn join2<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B);
+}
+
+impl Join for Pool {
+    fn join2<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+        self.join(a, b);
+    }
+}
+
+impl Join for rayon::ThreadPool {
+    fn join2<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+        self.join(a, b);
+    }
+}
+
+fn merge_sort<J: Join>(join: &J, v: &mut [u64], buf: &mut [u64]) {
+    if v.len() <= 1 << 13 {
+        v.sort_unstable();
+        return;
+    }
+    let mid = v.len() / 2;
+    {
+        let (lo, hi) = v.split_at_mut(mid);
+        let (blo, bhi) = buf.split_at_mut(mid);
+        join.join2(|| merge_sort(join, lo, blo), || merge_sort(join, hi, bhi));
+    }
+    let (a, b) = v.split_at(mid);
+    let (mut i, mut j) = (0, 0);
+    for slot in buf.iter_mut() {
+        *slot = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+    }
+    v.copy_from_slice(buf);
+}
+
 fn tiny_item(x: u64) -> u64 {
     x ^ (x >> 3)
 }
@@ -559,6 +603,8 @@ fn interleaved_iterators(pools: &Pools) {
     // `CVP_BENCH_CASES=sort` keeps the cases whose title contains `sort`.
     let wanted = std::env::var("CVP_BENCH_CASES").unwrap_or_default();
     let wants = |title: &str| title.contains(wanted.as_str());
+    let started = std::time::Instant::now();
+    let rows = std::cell::RefCell::new(Vec::new());
     let show = |title: &str, names: [&str; 2], best: &[f64]| {
         println!(
             "{title:<32} {} {} / {} {} = {:.2}x",
@@ -568,8 +614,38 @@ fn interleaved_iterators(pools: &Pools) {
             fmt_ns(best[1]),
             best[0] / best[1]
         );
+        rows.borrow_mut().push(format!(
+            "| {title} | {} | {} {} | **{:.2}x** |",
+            fmt_ns(best[0]),
+            names[1],
+            fmt_ns(best[1]),
+            best[0] / best[1]
+        ));
     };
     println!("\ninterleaved min of {rounds} (decompose / anchor):");
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("fib(30) join every level") {
+            break;
+        }
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        let best = interleaved_minimums(
+            &[
+                ("decompose", &|| {
+                    black_box(ours_pool.install(|| fib_decompose(black_box(FIB_N), 0)));
+                }),
+                ("rayon", &|| {
+                    black_box(rayon_pool.install(|| fib_rayon(black_box(FIB_N), 0)));
+                }),
+            ],
+            rounds,
+            1,
+        );
+        show(
+            &format!("fib(30) join every level, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
     let tiny: Vec<u64> = (0..TINY_LEN as u64).collect();
     if wants("tiny par_iter map sum") {
         let best = interleaved_minimums(
@@ -675,6 +751,34 @@ fn interleaved_iterators(pools: &Pools) {
     }
     let sort_rounds = rounds.div_ceil(2).max(3);
     for (i, threads) in [1, 2].into_iter().enumerate() {
+        if !wants("merge-sort by join") {
+            break;
+        }
+        let input = random_words(BIG_LEN, 0x853C_49E6_748F_EA9B);
+        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
+        // As the runner calls them: the pool's own `join` at every level,
+        // from a thread outside the pool, with a fresh scratch buffer.
+        let best = sort_minimums(
+            &input,
+            [
+                &|v: &mut Vec<u64>| {
+                    let mut buf = vec![0; v.len()];
+                    merge_sort(ours_pool, v, &mut buf);
+                },
+                &|v: &mut Vec<u64>| {
+                    let mut buf = vec![0; v.len()];
+                    merge_sort(rayon_pool, v, &mut buf);
+                },
+            ],
+            sort_rounds,
+        );
+        show(
+            &format!("merge-sort by join 10^7, {threads} thr"),
+            ["decompose", "rayon"],
+            &best,
+        );
+    }
+    for (i, threads) in [1, 2].into_iter().enumerate() {
         if !wants("sort_unstable sort") {
             break;
         }
@@ -706,6 +810,32 @@ fn interleaved_iterators(pools: &Pools) {
             &best,
         );
     }
+    let secs = started.elapsed().as_secs();
+    if let Ok(path) = std::env::var("CVP_BENCH_README") {
+        let table = format!(
+            "| case (min of {rounds}, interleaved) | decompose | anchor | ratio |\n|---|--:|--:|--:|\n{}\n",
+            rows.borrow().join("\n")
+        );
+        match splice_readme(&path, &table) {
+            Ok(()) => println!("wrote the table into {path} ({secs} s of measuring)"),
+            Err(e) => eprintln!("CVP_BENCH_README={path}: {e}"),
+        }
+    }
+}
+
+/// Replaces what lies between `<!-- bench:iterators -->` and
+/// `<!-- /bench:iterators -->` in the file at `path` with `table`.
+fn splice_readme(path: &str, table: &str) -> Result<(), String> {
+    const OPEN: &str = "<!-- bench:iterators -->\n";
+    const CLOSE: &str = "<!-- /bench:iterators -->";
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let start = text
+        .find(OPEN)
+        .ok_or("no `<!-- bench:iterators -->` marker")?
+        + OPEN.len();
+    let end = start + text[start..].find(CLOSE).ok_or("no closing marker")?;
+    let out = format!("{}{table}{}", &text[..start], &text[end..]);
+    std::fs::write(path, out).map_err(|e| e.to_string())
 }
 
 /// The median of one benchmark, from criterion's `estimates.json`.

@@ -4,8 +4,9 @@
 //! every traced model once more, untimed, at a small size, recording every
 //! piece of work: `sequential` (one lane, one thing after another),
 //! `interleave` (one lane, tasks interleaved at their waits), `decompose`
-//! (a lane per worker, chunks side by side), `hybrid` (a lane per worker,
-//! tasks interleaved on each), and the anchors and thread models beside
+//! (a lane per worker, chunks side by side), `hybrid` (a lane per event
+//! loop, tasks interleaved on each, and a lane per pool worker for the
+//! compute steps the loops hand it), and the anchors and thread models beside
 //! them (`threads` shows one lane per OS thread it starts).
 //!
 //! Everything is recorded by the models themselves, through the same

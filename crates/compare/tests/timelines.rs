@@ -118,3 +118,33 @@ fn rayon_records_the_chunks_it_is_handed() {
     assert!(spans(trace).len() > 1, "{trace}");
     assert!((1..=2).contains(&trace["lanes"].as_u64().unwrap()));
 }
+
+#[test]
+fn hybrid_computes_on_pool_threads_apart_from_its_event_loops() {
+    let trace = traced("hybrid", "2");
+    let spans = spans(&trace);
+    let lane = |s: &Value| s["lane"].as_u64().unwrap();
+    let start = |s: &Value| s["start_ns"].as_u64().unwrap();
+    let of_task = |t: usize| -> Vec<&Value> {
+        let label = format!("task {t}");
+        let mut v: Vec<&Value> = spans
+            .iter()
+            .filter(|s| s["label"] == label.as_str())
+            .collect();
+        v.sort_by_key(|s| start(s));
+        v
+    };
+    // A task is first polled on its event loop, before it computes.
+    let loops: Vec<u64> = (0..6).map(|t| lane(of_task(t)[0])).collect();
+    for t in 0..6 {
+        let off_loop: Vec<&Value> = of_task(t)
+            .into_iter()
+            .filter(|s| !loops.contains(&lane(s)))
+            .collect();
+        assert_eq!(
+            off_loop.len(),
+            1,
+            "task {t}: its one compute step on a pool worker, its polls on a loop: {trace}"
+        );
+    }
+}

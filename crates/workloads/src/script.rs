@@ -247,11 +247,24 @@ pub trait AsyncEnv {
         request: Vec<u8>,
         reply_len: usize,
     ) -> impl Future<Output = io::Result<Vec<u8>>>;
+
+    /// Runs a [`Step::Compute`] of script `script`: `units` units of the
+    /// compute kernel from `seed`, giving [`compute`]'s value.
+    ///
+    /// The default computes inline, on the thread polling the task, so
+    /// nothing else on that thread runs meanwhile (a cooperative scheduler's
+    /// behaviour). A runtime with a pool beside it may hand the work to the
+    /// pool and await it, so that its event loop keeps serving other tasks.
+    fn compute(&self, script: u32, units: u64, seed: u64) -> impl Future<Output = u64> {
+        let _ = script;
+        std::future::ready(compute(units, seed))
+    }
 }
 
 /// Runs a script as a future: waits are timers and requests are
-/// non-blocking sockets, so other tasks run meanwhile. Compute steps do not
-/// yield. Gives the same [`TaskOutcome::value`] as [`run_script`].
+/// non-blocking sockets, so other tasks run meanwhile. Compute steps go
+/// through [`AsyncEnv::compute`]: by default inline, without yielding.
+/// Gives the same [`TaskOutcome::value`] as [`run_script`].
 pub async fn run_script_async<E: AsyncEnv>(
     env: &E,
     script: &Script,
@@ -262,7 +275,10 @@ pub async fn run_script_async<E: AsyncEnv>(
     let mut released = ctx.released;
     for (i, step) in script.steps.iter().enumerate() {
         match *step {
-            Step::Compute { units } => value = mix(value, compute(units, seed(script.id, i))),
+            Step::Compute { units } => {
+                let x = env.compute(script.id, units, seed(script.id, i)).await;
+                value = mix(value, x);
+            }
             Step::Wait(d) => env.sleep(d).await,
             Step::Arrive(at) => {
                 let arrival = ctx.epoch + at;

@@ -87,13 +87,15 @@ impl BlockOn for ThisThread {
 }
 
 /// Runs the scripts `ids` of `set` as green threads on the calling thread's
-/// runtime and waits for all of them. A task's latency counts from its
-/// first poll.
+/// runtime, with `env`'s timers, sockets and compute (`InterleaveEnv`
+/// computes inline), and waits for all of them. A task's latency counts
+/// from its first poll.
 ///
 /// With a recorder, they run instead on a runtime built for the purpose
 /// with cvp-interleave's poll trace on, and every poll of a script's task
 /// becomes a span on this thread's lane.
-pub(crate) fn tasks_on_interleave(
+pub(crate) fn tasks_on_interleave<E: AsyncEnv + Clone + 'static>(
+    env: &E,
     set: &Arc<TaskSet>,
     ids: impl Iterator<Item = usize>,
     server: Option<SocketAddr>,
@@ -106,13 +108,14 @@ pub(crate) fn tasks_on_interleave(
                 .map(|i| {
                     let script = set.scripts[i].id;
                     let set = Arc::clone(set);
+                    let env = env.clone();
                     let handle = cvp_interleave::spawn(async move {
                         let ctx = ScriptCtx {
                             server,
                             released: Instant::now(),
                             epoch,
                         };
-                        run_script_async(&InterleaveEnv, &set.scripts[i], &ctx).await
+                        run_script_async(&env, &set.scripts[i], &ctx).await
                     });
                     (handle.id(), script, handle)
                 })

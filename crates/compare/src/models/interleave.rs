@@ -9,7 +9,7 @@ use std::time::Instant;
 use cvp_workloads::{Job, JobInput, TaskOutcome, TaskSet};
 
 use super::{Instance, Model, ModelInfo, Role};
-use crate::exec::interleave::{tasks_on_interleave, with_runtime, ThisThread};
+use crate::exec::interleave::{tasks_on_interleave, with_runtime, InterleaveEnv, ThisThread};
 use crate::exec::one_thread::OneThread;
 use crate::trace::{self, Recorder};
 use crate::Error;
@@ -50,6 +50,13 @@ impl Instance for Interleave {
         server: Option<SocketAddr>,
         rec: Option<&Recorder>,
     ) -> Result<Vec<TaskOutcome>, Error> {
-        tasks_on_interleave(set, 0..set.scripts.len(), server, Instant::now(), rec)
+        tasks_on_interleave(
+            &InterleaveEnv,
+            set,
+            0..set.scripts.len(),
+            server,
+            Instant::now(),
+            rec,
+        )
     }
 }
