@@ -88,7 +88,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             .map_err(|_| format!("{name}: `{v}` is not a number"))
     };
     let (mut process, mut processes, mut workers, mut size) = (None, None, None, None);
-    let (mut job, mut hosts, mut listen) = (None, None, None);
+    let (mut job, mut hosts, mut listen, mut spec) = (None, None, None, None);
     let (mut peers_from_stdin, mut supervised) = (false, false);
     let mut connect_timeout = Duration::from_secs(30);
     let mut started_at = None;
@@ -99,6 +99,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--workers" => workers = Some(num(&flag, get(&flag, &mut it)?)?),
             "--size" => size = Some(num(&flag, get(&flag, &mut it)?)?),
             "--job" => job = Some(get(&flag, &mut it)?),
+            "--spec" => spec = Some(PathBuf::from(get(&flag, &mut it)?)),
             "--hosts" => hosts = Some(PathBuf::from(get(&flag, &mut it)?)),
             "--listen" => listen = Some(get(&flag, &mut it)?),
             "--connect-timeout-ms" => {
@@ -127,7 +128,14 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--process {process} is not below --processes {processes}"
         ));
     }
-    let job = job_of(&job_name, size)?;
+    let source = match spec {
+        Some(path) => Source::Spec {
+            name: job_name,
+            path,
+        },
+        None => Source::Named(job_name),
+    };
+    let job = source.job(size)?;
     if hosts.is_none() && listen.is_none() && processes > 1 {
         return Err("--hosts or --listen is required with more than one process".into());
     }
@@ -356,14 +364,59 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     }
 }
 
-/// The job of a workload name, with its size checked.
-pub(crate) fn job_of(name: &str, size: usize) -> Result<Job, String> {
-    let w = cvp_workloads::find(name).map_err(|e| e.to_string())?;
-    w.check_size(size).map_err(|e| e.to_string())?;
-    match w.shape() {
-        Shape::Job(job) => Ok(job.clone()),
-        Shape::Tasks(_) | Shape::Serve(_) => Err(format!(
-            "{name} is a task set, not a job: the cluster runs jobs"
-        )),
+/// Where a process finds its job: the catalogue, by name, or a spec file,
+/// which every process reads for itself (so the path must name the same
+/// file on every machine of a host-file cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A built-in workload.
+    Named(String),
+    /// A workload described in a TOML spec (`cvp_workloads::load_spec`),
+    /// which must be named `name` (a file changed under a run is refused).
+    Spec { name: String, path: PathBuf },
+}
+
+impl Source {
+    /// The worker arguments that name it.
+    pub(crate) fn args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Source::Named(name) => vec!["--job".into(), name.into()],
+            Source::Spec { name, path } => vec![
+                "--job".into(),
+                name.into(),
+                "--spec".into(),
+                path.into(),
+            ],
+        }
+    }
+
+    /// The job, with its size checked.
+    pub(crate) fn job(&self, size: usize) -> Result<Job, String> {
+        let (name, loaded);
+        let w = match self {
+            Source::Named(n) => {
+                name = n;
+                cvp_workloads::find(n).map_err(|e| e.to_string())?
+            }
+            Source::Spec { name: n, path } => {
+                name = n;
+                loaded = cvp_workloads::load_spec(path).map_err(|e| e.to_string())?;
+                if loaded.name() != n {
+                    return Err(format!(
+                        "{} now describes `{}`, not `{n}`",
+                        path.display(),
+                        loaded.name()
+                    ));
+                }
+                &loaded
+            }
+        };
+        w.check_size(size).map_err(|e| e.to_string())?;
+        match w.shape() {
+            Shape::Job(job) => Ok(job.clone()),
+            Shape::Tasks(_) | Shape::Serve(_) => Err(format!(
+                "{name} is a task set, not a job: the cluster runs jobs"
+            )),
+        }
     }
 }
