@@ -223,30 +223,53 @@ impl JobSweep {
             return Verdict::NotEnough;
         };
         let size_of = |work: f64| work.max(0.0).powf(1.0 / f64::from(self.work_power.max(1)));
-        let largest = self.points.iter().map(|p| p.size).max().unwrap_or(0) as f64;
-        let smallest = self.points.iter().map(|p| p.size).min().unwrap_or(0) as f64;
+        let largest = self.points.iter().map(|p| p.size).max().unwrap_or(0);
+        let smallest = self.points.iter().map(|p| p.size).min().unwrap_or(0);
+        let (lo, hi) = (self.work(smallest), self.work(largest));
         let slope_err = SIGNIFICANT * s.b_err.hypot(t.b_err);
         let slope_ratio = s.b / t.b;
         let ratio_err = SIGNIFICANT * slope_ratio * (s.b_err / s.b).hypot(t.b_err / t.b);
-        let lower = s.b < t.b - slope_err;
-        let steeper = s.b > t.b + slope_err;
-        let crossing = || size_of(s.crossing(&t).unwrap_or(f64::INFINITY));
-        match (s.a <= t.a, lower, steeper) {
-            (true, _, false) => Verdict::AlwaysAhead,
-            (true, _, true) => Verdict::AheadBelow { size: crossing() },
-            (false, true, _) => {
-                let size = crossing();
-                Verdict::PaysFrom {
-                    size,
-                    measured: (smallest..=largest).contains(&size),
-                }
-            }
-            (false, false, _) => Verdict::Never {
-                slope_ratio,
-                ratio_err,
-                distinct: steeper,
+        let distinct = (s.b - t.b).abs() > slope_err;
+        // Where the processes' line is above the other's (behind), in the
+        // middle of the measured range.
+        let behind_mid = s.a + s.b * (lo + hi) / 2.0 > t.a + t.b * (lo + hi) / 2.0;
+        let cross = s.crossing(&t).unwrap_or(f64::INFINITY);
+        let never = Verdict::Never {
+            slope_ratio,
+            ratio_err,
+            distinct,
+        };
+        if !distinct {
+            return if behind_mid {
+                never
+            } else {
+                Verdict::AlwaysAhead
+            };
+        }
+        match (s.b < t.b, cross <= lo, cross <= hi) {
+            (true, true, _) => Verdict::AlwaysAhead,
+            (true, false, measured) => Verdict::PaysFrom {
+                size: size_of(cross),
+                measured,
+            },
+            (false, true, _) => never,
+            (false, false, _) => Verdict::AheadBelow {
+                size: size_of(cross),
             },
         }
+    }
+
+    /// The smallest and largest ratio of the processes' time over the one
+    /// process's, over the measured sizes.
+    pub fn ratio_range(&self) -> Option<(f64, f64)> {
+        let ratios = self
+            .points
+            .iter()
+            .map(|p| p.spread.waited_s() / p.together.waited_s().max(1e-12));
+        ratios.fold(None, |acc, r| match acc {
+            None => Some((r, r)),
+            Some((lo, hi)) => Some((f64::min(lo, r), f64::max(hi, r))),
+        })
     }
 
     /// Nanoseconds of one-process computation per payload byte that the
@@ -299,15 +322,13 @@ impl Sweep {
                 ratio_err,
                 distinct,
             } => {
-                let (s, t) = j.lines().expect("a verdict of two lines");
+                let (lo, hi) = j.ratio_range().unwrap_or((f64::NAN, f64::NAN));
                 format!(
-                    "{}: no crossover: {sp} costs {} more at start ({} against {}) and {slope_ratio:.2}x \
-                     (± {ratio_err:.2}) the time per unit of size (slope ratio{}), so on this machine \
-                     distribution never pays in the measured range ({range})",
+                    "{}: no crossover: {sp} takes {lo:.2}-{hi:.2}x the time of {tg} over the \
+                     measured sizes, and {slope_ratio:.2}x (± {ratio_err:.2}) its time per unit of \
+                     size (slope ratio{}), so on this machine distribution never pays in the \
+                     measured range ({range})",
                     j.job,
-                    duration(((s.a - t.a) * 1e9).max(0.0) as u64),
-                    duration((s.a.max(0.0) * 1e9) as u64),
-                    duration((t.a.max(0.0) * 1e9) as u64),
                     if distinct {
                         ""
                     } else {
@@ -341,20 +362,19 @@ impl Sweep {
                 .map_or("–".into(), |p| p.spread.payload_bytes.to_string());
             let per_byte = j
                 .work_per_byte()
-                .map_or("–".into(), |x| format!("{x:.1} ns"));
+                .map_or("–".into(), |x| {
+                    if x < 1e3 {
+                        format!("{x:.1} ns")
+                    } else {
+                        duration(x as u64)
+                    }
+                });
             let x = if j.work_power == 1 {
                 "n".to_owned()
             } else {
                 format!("n^{}", j.work_power)
             };
-            let show = |l: &Line| {
-                format!(
-                    "{} + {:.3e}·{x} (R² {:.3})",
-                    duration((l.a.max(0.0) * 1e9) as u64),
-                    l.b,
-                    l.r2
-                )
-            };
+            let show = |l: &Line| format!("{:.4} + {:.3e}·{x} (R² {:.3})", l.a, l.b, l.r2);
             let (fs, ft, ratio) = match j.lines() {
                 Some((s, t)) => {
                     let r = s.b / t.b;
@@ -497,9 +517,12 @@ mod test {
             jobs: vec![j.clone()],
         };
         let line = sweep.verdict_line(&j);
-        assert!(line.starts_with("j: no crossover: 2x1 costs"), "{line}");
         assert!(
-            line.contains("1.50x (± 0.00) the time per unit of size (slope ratio)"),
+            line.starts_with("j: no crossover: 2x1 takes 2.00-2.67x the time of 1x2"),
+            "{line}"
+        );
+        assert!(
+            line.contains("1.50x (± 0.00) its time per unit of size (slope ratio)"),
             "{line}"
         );
         let table = sweep.verdict_table();
