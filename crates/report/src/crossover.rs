@@ -177,10 +177,10 @@ pub enum Verdict {
     /// The processes are ahead at every size (lower fixed cost, and a
     /// slope no steeper than the measurements can tell).
     AlwaysAhead,
-    /// The processes are never ahead: a higher fixed cost and a slope
-    /// steeper by more than its uncertainty, or one that the measurements
-    /// cannot tell from the one process's (`distinct` false), so the lines
-    /// cross nowhere that can be resolved.
+    /// The processes are never ahead in the measured range: their line is
+    /// above the other's over it and steeper by more than its uncertainty,
+    /// or (`distinct` false) its slope cannot be told from the other's and
+    /// they were behind at every measured size.
     Never {
         /// The processes' slope over the one process's.
         slope_ratio: f64,
@@ -188,6 +188,15 @@ pub enum Verdict {
         ratio_err: f64,
         /// Whether the slopes differ by more than that.
         distinct: bool,
+    },
+    /// The slopes are within their noise of each other and the processes
+    /// were ahead at some measured sizes and behind at others: no
+    /// crossover that the measurements resolve.
+    Unresolved {
+        /// The processes' slope over the one process's.
+        slope_ratio: f64,
+        /// The uncertainty of the ratio ([`SIGNIFICANT`] standard errors).
+        ratio_err: f64,
     },
     /// The processes are ahead only below `size` (a lower fixed cost, a
     /// steeper slope).
@@ -230,9 +239,6 @@ impl JobSweep {
         let slope_ratio = s.b / t.b;
         let ratio_err = SIGNIFICANT * slope_ratio * (s.b_err / s.b).hypot(t.b_err / t.b);
         let distinct = (s.b - t.b).abs() > slope_err;
-        // Where the processes' line is above the other's (behind), in the
-        // middle of the measured range.
-        let behind_mid = s.a + s.b * (lo + hi) / 2.0 > t.a + t.b * (lo + hi) / 2.0;
         let cross = s.crossing(&t).unwrap_or(f64::INFINITY);
         let never = Verdict::Never {
             slope_ratio,
@@ -240,10 +246,16 @@ impl JobSweep {
             distinct,
         };
         if !distinct {
-            return if behind_mid {
+            // The lines' slopes are within their noise: only what was
+            // measured can say something, and only if it is one-sided.
+            let behind_everywhere = self.ratio_range().is_some_and(|(lo, _)| lo > 1.0);
+            return if behind_everywhere {
                 never
             } else {
-                Verdict::AlwaysAhead
+                Verdict::Unresolved {
+                    slope_ratio,
+                    ratio_err,
+                }
             };
         }
         match (s.b < t.b, cross <= lo, cross <= hi) {
@@ -334,6 +346,20 @@ impl Sweep {
                     } else {
                         ", not told apart from 1 by the measurements"
                     }
+                )
+            }
+            Verdict::Unresolved {
+                slope_ratio,
+                ratio_err,
+            } => {
+                let (lo, hi) = j.ratio_range().unwrap_or((f64::NAN, f64::NAN));
+                format!(
+                    "{}: no crossover the measurements resolve: {sp} takes {lo:.2}-{hi:.2}x the \
+                     time of {tg} over the measured sizes, ahead at some and behind at others, and \
+                     {slope_ratio:.2}x (± {ratio_err:.2}) its time per unit of size, not told apart \
+                     from 1; on this machine distribution does not pay reliably in the measured \
+                     range ({range})",
+                    j.job
                 )
             }
             Verdict::AheadBelow { size } => format!(
@@ -544,13 +570,22 @@ mod test {
             ],
         );
         match j.verdict() {
-            Verdict::Never {
-                distinct: false,
-                ratio_err,
-                ..
-            } => assert!(ratio_err > 0.05, "{ratio_err}"),
+            Verdict::Unresolved { ratio_err, .. } => assert!(ratio_err > 0.05, "{ratio_err}"),
             v => panic!("{v:?}"),
         }
+        // Behind at every size, by the fixed cost: never, though the
+        // slopes cannot be told apart.
+        let mut behind = j.clone();
+        for p in &mut behind.points {
+            p.spread.startup_ns += 20_000_000;
+        }
+        assert!(matches!(
+            behind.verdict(),
+            Verdict::Never {
+                distinct: false,
+                ..
+            }
+        ));
     }
 
     #[test]
