@@ -146,9 +146,8 @@ impl Cluster {
                 name: workload.name().to_owned(),
                 // Absolute, so that the processes find it whatever their
                 // working directory.
-                path: std::path::absolute(path).map_err(|e| {
-                    ClusterError::Workload(format!("{}: {e}", path.display()))
-                })?,
+                path: std::path::absolute(path)
+                    .map_err(|e| ClusterError::Workload(format!("{}: {e}", path.display())))?,
             },
             _ => {
                 return Err(ClusterError::Workload(format!(

@@ -381,12 +381,9 @@ impl Source {
     pub(crate) fn args(&self) -> Vec<std::ffi::OsString> {
         match self {
             Source::Named(name) => vec!["--job".into(), name.into()],
-            Source::Spec { name, path } => vec![
-                "--job".into(),
-                name.into(),
-                "--spec".into(),
-                path.into(),
-            ],
+            Source::Spec { name, path } => {
+                vec!["--job".into(), name.into(), "--spec".into(), path.into()]
+            }
         }
     }
 

@@ -79,7 +79,10 @@ fn a_task_set_is_not_applicable_to_the_cluster() {
 
 #[test]
 fn a_spec_job_runs_distributed_and_is_verified() {
-    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/specs/uneven-items.toml");
+    let spec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/specs/uneven-items.toml"
+    );
     let (code, cell) = cvp_run(&[
         "--spec",
         spec,
@@ -94,6 +97,9 @@ fn a_spec_job_runs_distributed_and_is_verified() {
     assert_eq!(cell["status"], "ok", "{cell}");
     assert_eq!(cell["verified"], true);
     for run in cell["runs"].as_array().unwrap() {
-        assert!(run["cluster"]["payload_bytes"].as_u64().unwrap() > 0, "{run}");
+        assert!(
+            run["cluster"]["payload_bytes"].as_u64().unwrap() > 0,
+            "{run}"
+        );
     }
 }

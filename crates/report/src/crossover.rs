@@ -119,7 +119,7 @@ pub struct Line {
 /// fit would let the largest size set the intercept). `None` with fewer
 /// than two distinct `x` or a `y` that is not positive.
 pub fn fit(points: &[(f64, f64)]) -> Option<Line> {
-    if points.len() < 2 || points.iter().any(|p| !(p.1 > 0.0)) {
+    if points.len() < 2 || points.iter().any(|p| p.1.is_nan() || p.1 <= 0.0) {
         return None;
     }
     let w: Vec<f64> = points.iter().map(|p| 1.0 / (p.1 * p.1)).collect();
@@ -137,7 +137,11 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Line> {
     }
     let b = sxy / sxx;
     let a = my - b * mx;
-    let r2 = if syy > 0.0 { sxy * sxy / (sxx * syy) } else { 1.0 };
+    let r2 = if syy > 0.0 {
+        sxy * sxy / (sxx * syy)
+    } else {
+        1.0
+    };
     let b_err = if points.len() > 2 {
         let residual = sum(&|p| (p.1 - a - b * p.0).powi(2)) / (points.len() - 2) as f64;
         (residual / sxx).sqrt()
@@ -386,15 +390,13 @@ impl Sweep {
                 .points
                 .last()
                 .map_or("–".into(), |p| p.spread.payload_bytes.to_string());
-            let per_byte = j
-                .work_per_byte()
-                .map_or("–".into(), |x| {
-                    if x < 1e3 {
-                        format!("{x:.1} ns")
-                    } else {
-                        duration(x as u64)
-                    }
-                });
+            let per_byte = j.work_per_byte().map_or("–".into(), |x| {
+                if x < 1e3 {
+                    format!("{x:.1} ns")
+                } else {
+                    duration(x as u64)
+                }
+            });
             let x = if j.work_power == 1 {
                 "n".to_owned()
             } else {

@@ -52,9 +52,17 @@ fn a_spec_file_of_its_own_runs_on_three_processes_of_two_workers() {
 fn a_spec_file_that_changed_under_the_run_is_refused_with_its_reason() {
     let dir = tempdir();
     let path = dir.join("moving.toml");
-    std::fs::write(&path, "name = \"first\"\n[job]\nitems = 100\ncost_units = 1\n").unwrap();
+    std::fs::write(
+        &path,
+        "name = \"first\"\n[job]\nitems = 100\ncost_units = 1\n",
+    )
+    .unwrap();
     let w = load_spec(&path).unwrap();
-    std::fs::write(&path, "name = \"second\"\n[job]\nitems = 100\ncost_units = 1\n").unwrap();
+    std::fs::write(
+        &path,
+        "name = \"second\"\n[job]\nitems = 100\ncost_units = 1\n",
+    )
+    .unwrap();
     let err = Cluster::new(2, 1)
         .run_workload(worker_exe(), &w, 100)
         .unwrap_err();

@@ -115,7 +115,9 @@ impl Instance for Started {
         let workload = catalogue()
             .iter()
             .find(|w| matches!(w.shape(), Shape::Job(j) if j.is(job)))
-            .unwrap_or_else(|| panic!("the cluster runs a job it can name; this one is not in the catalogue"));
+            .unwrap_or_else(|| {
+                panic!("the cluster runs a job it can name; this one is not in the catalogue")
+            });
         match self.run_job_measured(workload, job, input, trace) {
             Ok(answer) => answer,
             Err(e) => panic!("{e}"),
