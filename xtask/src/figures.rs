@@ -14,6 +14,8 @@
 //! | README.md | `speedup`, `probe`, `example`, `sweep-16` | results/report.json, results/scaling-16core-xeon/report.json |
 //! | results/scaling-16core-xeon/README.md | `speedup-16`, `predictions` | its report.json |
 //! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
+//! | README.md | `specs` | results/specs/report.json |
+//! | crates/workloads/README.md | `restate` | results/restate/report.json |
 //! | README.md, crates/cluster/README.md | `crossover` | results/cluster-2core-vm/crossover.json |
 //!
 //! `results/cluster-2core-vm/crossover.md` is generated whole from its
@@ -27,6 +29,7 @@ use cvp_report::crossover::{Sweep, SWEEP_SCHEMA};
 use cvp_report::visual::fit_amdahl;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
+use crate::specs::{self, BOUND, EXAMPLES, PAIRS, RESTATE, SPECS};
 use crate::util::root;
 
 /// The reference results the root README cites.
@@ -68,6 +71,8 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let decompose = read(root, SWEEP_16_DECOMPOSE)?;
     let crossover = read_crossover(root)?;
     let crossover_table = crossover.verdict_table();
+    let restate = read(root, RESTATE)?;
+    let examples = read(root, SPECS)?;
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -77,6 +82,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
                 ("example", example(&reference, "fetch-then-crunch")),
                 ("sweep-16", speedup_at(&sweep, 16)),
                 ("crossover", crossover_table.clone()),
+                ("specs", conclusions(&examples)?),
             ],
         ),
         (
@@ -93,6 +99,10 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         (
             root.join(SWEEP_16_DECOMPOSE).join("README.md"),
             vec![("decompose-vs-rayon", engine_over_anchor(&decompose))],
+        ),
+        (
+            root.join("crates/workloads/README.md"),
+            vec![("restate", restatements(&restate)?)],
         ),
     ];
     let mut stale = Vec::new();
@@ -236,6 +246,84 @@ fn source(r: &Report, dir: &str) -> String {
         r.settings.threads,
         r.settings.runs
     )
+}
+
+/// Each restating spec's wall time over its built-in's, one row per model:
+/// the ratio of medians and its min/max envelope over every run of both
+/// cells (as the verdicts judge), with the two medians.
+fn restatements(r: &Report) -> Result<String> {
+    let specs: Vec<String> = PAIRS
+        .iter()
+        .map(|(_, file)| specs::name_of(file))
+        .collect::<Result<_>>()?;
+    let cols: Vec<String> = PAIRS
+        .iter()
+        .zip(&specs)
+        .map(|((w, _), s)| format!("{s} / {w}"))
+        .collect();
+    let mut head = vec!["model"];
+    head.extend(cols.iter().map(String::as_str));
+    let mut out = header(&head);
+    let (mut within, mut rows) = (0, 0);
+    let mut worst: Option<(f64, String)> = None;
+    for m in models(r) {
+        let mut row = Vec::new();
+        for ((w, _), s) in PAIRS.iter().zip(&specs) {
+            let pair = (find(r, w, m, None), find(r, s, m, None));
+            let (Some(b), Some(s)) = pair else {
+                row.push("–".to_owned());
+                continue;
+            };
+            if b.status != Status::Ok || s.status != Status::Ok {
+                row.push(format!("{} / {}", b.status.label(), s.status.label()));
+                continue;
+            }
+            let ratio = s.wall_ns as f64 / b.wall_ns.max(1) as f64;
+            let lo = s.wall_min_ns as f64 / b.wall_max_ns.max(1) as f64;
+            let hi = s.wall_max_ns as f64 / b.wall_min_ns.max(1) as f64;
+            rows += 1;
+            if ratio <= BOUND {
+                within += 1;
+            }
+            if worst.as_ref().is_none_or(|(x, _)| ratio > *x) {
+                worst = Some((ratio, format!("{} on {m}", s.workload)));
+            }
+            row.push(format!(
+                "{} / {}: **{ratio:.2}x** ({lo:.2}–{hi:.2})",
+                render::duration(s.wall_ns),
+                render::duration(b.wall_ns)
+            ));
+        }
+        let _ = writeln!(out, "| {m} | {} |", row.join(" | "));
+    }
+    let _ =
+        writeln!(
+        out,
+        "\nThe spec's median wall time is within {BOUND}x of its built-in's in {within} of {rows} \
+         pairs{}.",
+        worst.map_or(String::new(), |(x, at)| format!("; the largest ratio is {x:.2}x ({at})"))
+    );
+    Ok(out + "\n" + &source(r, RESTATE))
+}
+
+/// What cvp concludes about each example spec: its description and the
+/// report's recommendation.
+fn conclusions(r: &Report) -> Result<String> {
+    let mut out = header_left(&["spec", "what it is", "the recommendation"], 3);
+    for file in EXAMPLES {
+        let name = specs::name_of(file)?;
+        let text = match r.recommendations.iter().find(|x| x.workload == name) {
+            Some(rec) => rec.lines.join(" "),
+            None => "not measured".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} |",
+            specs::description_of(file)?,
+            text.replace('|', "\\|")
+        );
+    }
+    Ok(out + "\n" + &source(r, SPECS))
 }
 
 /// Median speedup over sequential, one row per workload, one column per model.

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo xtask compare [FLAGS]   build in release, run `cvp compare` into target/cvp (ignored)
 //! cargo xtask reference [FLAGS] refresh the tracked reference results/ and the READMEs' figures
+//! cargo xtask specs [FLAGS]     measure the example specs into results/restate and results/specs
 //! cargo xtask figures [--check] rewrite (or check) the READMEs' figures from results/
 //! cargo xtask bench             run the criterion benches, write results/benches.md
 //! cargo xtask snapshot          run the snapshot tests and review pending changes
@@ -22,10 +23,12 @@ mod miri;
 mod reference;
 mod screenshot;
 mod snapshot;
+mod specs;
 mod util;
 
 const USAGE: &str =
     "usage: cargo xtask <compare [cvp compare flags] | reference [cvp compare flags] \
+                     | specs [cvp compare flags] \
                      | figures [--check] | bench | snapshot | screenshot [DIR] | miri [CRATE...] | ci>";
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("compare") => compare::Compare { args: rest }.run(),
         Some("reference") => reference::Reference { args: rest }.run(),
+        Some("specs") => specs::Specs { args: rest }.run(),
         Some("figures") => match rest.as_slice() {
             [] => figures::Figures { check: false }.run(),
             [c] if c == "--check" => figures::Figures { check: true }.run(),

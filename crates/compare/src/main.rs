@@ -6,7 +6,7 @@
 //!         [--trace[=FILE]]
 //! cvp run --spec FILE [--model M] ...
 //! cvp compare [--workloads a,b] [--spec FILE...] [--models x,y] [--threads 1,2]
-//!             [--preset quick|default] [--runs K] [--cell-timeout S] [--out DIR] [--json]
+//!             [--preset quick|default] [--runs K] [--rounds R] [--cell-timeout S] [--out DIR] [--json]
 //! cvp render [DIR]
 //! ```
 //!
@@ -42,7 +42,50 @@ use cvp_report::{render, Cell, Report};
 use cvp_workloads::{catalogue, find, Preset, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// `println!` that ends the process quietly, as command-line tools do,
+/// when stdout is a closed pipe (`cvp run ... | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` that ends the process quietly on a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::emit(format_args!($($arg)*)) };
+}
+
 mod serve_cmd;
+
+/// A clap error as one line: its message up to the usage block, whose
+/// continuation lines (the missing arguments, a tip) are joined on.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ").replace(" tip: ", "; tip: ");
+    let line = line.trim_start_matches("error: ").to_owned();
+    if line.is_empty() {
+        "bad arguments (see `cvp --help`)".to_owned()
+    } else {
+        line
+    }
+}
+
+/// Writes to stdout; on a closed pipe exits with success (the reader has
+/// what it wanted), on another error reports it on stderr and exits 1.
+fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("cvp: writing to stdout: {e}");
+        std::process::exit(1);
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -161,6 +204,10 @@ struct CompareArgs {
     /// Measured runs per cell (default: 3, more for short cells, fewer for long ones).
     #[arg(long, value_parser = positive)]
     runs: Option<usize>,
+    /// Passes over the whole matrix, each cell's runs pooled over them, so
+    /// that a shared machine's drift falls on every cell alike.
+    #[arg(long, default_value_t = 1, value_parser = positive)]
+    rounds: usize,
     /// Seconds one cell may take before it is killed and reported as timed out.
     #[arg(long, default_value = "60", value_parser = seconds)]
     cell_timeout: Duration,
@@ -236,16 +283,14 @@ fn main() -> ExitCode {
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                out!("{e}");
                 return ExitCode::SUCCESS;
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 eprint!("{}", e.render());
                 return ExitCode::from(2);
             }
-            let rendered = e.render().to_string();
-            let line = rendered.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("cvp: {}", line.trim_start_matches("error: "));
+            eprintln!("cvp: {}", one_line(&e.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -284,7 +329,7 @@ fn list(json: bool) -> Result<ExitCode, Failure> {
             })
             .collect();
         let models: Vec<_> = models().collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "workloads": workloads, "models": models })
@@ -292,13 +337,17 @@ fn list(json: bool) -> Result<ExitCode, Failure> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("workloads:");
-    println!(
+    outln!("workloads:");
+    outln!(
         "  {:<18} {:<7} {:>8} {:>9} {:>11}  description",
-        "name", "class", "test", "quick", "default"
+        "name",
+        "class",
+        "test",
+        "quick",
+        "default"
     );
     for w in catalogue() {
-        println!(
+        outln!(
             "  {:<18} {:<7} {:>8} {:>9} {:>11}  {}",
             w.name(),
             w.class().name(),
@@ -308,14 +357,17 @@ fn list(json: bool) -> Result<ExitCode, Failure> {
             w.description()
         );
     }
-    println!("\nmodels:");
-    println!(
+    outln!("\nmodels:");
+    outln!(
         "  {:<22} {:<11} {:<11} {:<10} engine",
-        "name", "concurrent", "parallel", "preemptive"
+        "name",
+        "concurrent",
+        "parallel",
+        "preemptive"
     );
     let yes = |b: bool| if b { "yes" } else { "no" };
     for m in models() {
-        println!(
+        outln!(
             "  {:<22} {:<11} {:<11} {:<10} {}",
             m.name,
             yes(m.concurrent),
@@ -389,7 +441,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         _ => None,
     };
     if args.json {
-        println!("{}", serde_json::to_string(&cell)?);
+        outln!("{}", serde_json::to_string(&cell)?);
     } else {
         print_cell(&cell);
     }
@@ -407,7 +459,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         if args.json {
             eprintln!("{line}");
         } else {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
     Ok(exit_for(std::slice::from_ref(&cell)))
@@ -419,7 +471,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn print_cell(c: &Cell) {
-    println!(
+    outln!(
         "{} on {} ({}, {}), size {}",
         c.workload,
         c.model,
@@ -427,23 +479,23 @@ fn print_cell(c: &Cell) {
         count(c.cores, "core", "cores"),
         c.size
     );
-    println!("  status    {}", c.status.label());
+    outln!("  status    {}", c.status.label());
     if let Some(r) = &c.reason {
-        println!("  reason    {r}");
+        outln!("  reason    {r}");
     }
     if matches!(c.status, Status::Ok | Status::Wrong) {
-        println!("  answer    {}", c.answer.replace('\n', " / "));
+        outln!("  answer    {}", c.answer.replace('\n', " / "));
         if c.status == Status::Wrong {
-            println!("  expected  {}", c.reference.replace('\n', " / "));
+            outln!("  expected  {}", c.reference.replace('\n', " / "));
         }
-        println!(
+        outln!(
             "  wall      {} median, {} min, {} max over {} runs",
             render::duration(c.wall_ns),
             render::duration(c.wall_min_ns),
             render::duration(c.wall_max_ns),
             c.runs.len()
         );
-        println!("  cpu       {}", render::duration(c.cpu_ns));
+        outln!("  cpu       {}", render::duration(c.cpu_ns));
         if let Some(k) = c.runs.iter().filter_map(|r| r.cluster.as_ref()).next() {
             let median = |f: &dyn Fn(&cvp_report::ClusterStats) -> u64| {
                 let mut xs: Vec<u64> = c
@@ -455,40 +507,40 @@ fn print_cell(c: &Cell) {
                 xs.sort_unstable();
                 xs[xs.len() / 2]
             };
-            println!(
+            outln!(
                 "  cluster   {} processes x {} workers; start-up {}, whole run {}",
                 k.processes,
                 k.workers,
                 render::duration(median(&|k| k.startup_ns)),
                 render::duration(median(&|k| k.total_ns))
             );
-            println!(
+            outln!(
                 "  exchanged {} bytes of results, {} bytes on the sockets",
                 median(&|k| k.payload_bytes),
                 median(&|k| k.wire_bytes)
             );
             if !k.replicated.is_empty() {
-                println!("  replicated reduces of {}", k.replicated.join(", "));
+                outln!("  replicated reduces of {}", k.replicated.join(", "));
             }
         }
-        println!("  peak rss  {}", render::kib(c.peak_rss_kib));
+        outln!("  peak rss  {}", render::kib(c.peak_rss_kib));
         if !c.runs.is_empty() {
             let sw = |f: fn(&cvp_report::Run) -> u64| {
                 let mut v: Vec<u64> = c.runs.iter().map(f).collect();
                 v.sort_unstable();
                 v[v.len() / 2]
             };
-            println!(
+            outln!(
                 "  switches  {} voluntary, {} involuntary (medians per run)",
                 sw(|r| r.voluntary_switches),
                 sw(|r| r.involuntary_switches)
             );
         }
         if let Some(cc) = c.concurrency {
-            println!("  concurrency {cc:.1} tasks in flight");
+            outln!("  concurrency {cc:.1} tasks in flight");
         }
         if let Some(l) = c.lateness {
-            println!(
+            outln!(
                 "  lateness  p50 {} p99 {} max {} ({} ticks)",
                 render::duration(l.p50_ns),
                 render::duration(l.p99_ns),
@@ -575,6 +627,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
         plan.threads = args.threads.clone();
     }
     plan.runs = runs(args.runs);
+    plan.rounds = NonZeroUsize::new(args.rounds).context("--rounds is positive")?;
     plan.cell_timeout = args.cell_timeout;
     if let Some(mib) = args.triad_mib {
         plan.bandwidth = (mib > 0).then_some(mib << 20);
@@ -627,10 +680,10 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
     };
     cvp_report::visual::write(&args.out, &report, &timelines)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", render::text(&report));
-        println!(
+        out!("{}", render::text(&report));
+        outln!(
             "\nwrote {} and {}",
             args.out.join("report.json").display(),
             args.out.join("report.md").display()
@@ -666,7 +719,7 @@ fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
     check_out(dir)?;
     write_report(dir, &report)?;
     let files = cvp_report::visual::rewrite(dir, &report)?;
-    println!(
+    outln!(
         "rendered {} and {} charts from {}",
         dir.join("index.html").display(),
         files.len() - 1,

@@ -417,9 +417,19 @@ fn median_f(mut xs: Vec<f64>) -> Option<f64> {
     })
 }
 
+/// Recomputes a cell's wall (median, min, max), CPU and concurrency
+/// medians from its runs.
+pub(crate) fn summarize(cell: &mut Cell) {
+    let walls: Vec<u64> = cell.runs.iter().map(|r| r.wall_ns).collect();
+    cell.wall_min_ns = walls.iter().copied().min().unwrap_or(0);
+    cell.wall_max_ns = walls.iter().copied().max().unwrap_or(0);
+    cell.wall_ns = median(walls);
+    cell.cpu_ns = median(cell.runs.iter().map(|r| r.cpu_ns).collect());
+    cell.concurrency = median_f(cell.runs.iter().filter_map(|r| r.concurrency).collect());
+}
+
 impl Measured {
     fn fill(self, cell: &mut Cell) {
-        let walls: Vec<u64> = self.runs.iter().map(|r| r.wall_ns).collect();
         cell.status = if self.wrong {
             Status::Wrong
         } else {
@@ -428,11 +438,6 @@ impl Measured {
         cell.verified = !self.wrong;
         cell.answer = self.answer;
         cell.reference = self.reference;
-        cell.wall_min_ns = walls.iter().copied().min().unwrap_or(0);
-        cell.wall_max_ns = walls.iter().copied().max().unwrap_or(0);
-        cell.wall_ns = median(walls);
-        cell.cpu_ns = median(self.runs.iter().map(|r| r.cpu_ns).collect());
-        cell.concurrency = median_f(self.runs.iter().filter_map(|r| r.concurrency).collect());
         cell.lateness = (!self.lateness.is_empty())
             .then(|| crate::lateness_stats(Lateness::summarize(&self.lateness)));
         cell.peak_rss_kib = self.runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
@@ -441,6 +446,7 @@ impl Measured {
             cell.cores = cores.clamp(1, crate::plan::available_cores());
         }
         cell.runs = self.runs;
+        summarize(cell);
         cell.trace = self.trace;
         if cell.role == cvp_report::Role::Baseline {
             cell.speedup = Some(1.0);

@@ -92,6 +92,7 @@ pub fn compare_job(job: impl UserJob, options: JobOptions) -> Result<Report, Err
         threads: options.threads,
         preset: Preset::Default,
         runs: options.runs,
+        rounds: std::num::NonZeroUsize::MIN,
         cell_timeout: options.cell_timeout,
         isolation: Isolation::Thread,
         // Memory-bound work is judged against the machine's bandwidth.

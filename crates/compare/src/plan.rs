@@ -84,6 +84,11 @@ pub struct Plan {
     pub preset: Preset,
     /// Runs per cell.
     pub runs: Runs,
+    /// Passes over the whole matrix: each cell is run once per round (its
+    /// warm-up and runs each time) and its runs pooled, so that the drift of
+    /// a shared machine falls on every cell alike instead of on whichever
+    /// ran during a quiet or a busy minute.
+    pub rounds: NonZeroUsize,
     /// Longest one cell may take, warm-up and runs together.
     pub cell_timeout: Duration,
     /// How cells are isolated.
@@ -120,6 +125,7 @@ impl Plan {
             threads: vec![available_cores()],
             preset,
             runs: Runs::Auto,
+            rounds: NonZeroUsize::MIN,
             cell_timeout: DEFAULT_CELL_TIMEOUT,
             isolation: Isolation::Thread,
             // The test preset is for checking answers, not for judging.
@@ -195,50 +201,59 @@ impl Plan {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let specs = self.cells();
-        progress(Progress::Planned(specs.len()));
-        let mut cells = Vec::with_capacity(specs.len());
+        let rounds = self.rounds.get();
+        progress(Progress::Planned(specs.len() * rounds));
+        let mut cells: Vec<Cell> = Vec::with_capacity(specs.len());
         let mut interrupted = false;
         let mut index = 0;
-        'workloads: for w in &self.workloads {
-            // The echo server runs only while the cells that need it do.
-            let mut server = None;
-            let mut server_error = None;
-            if needs_server(w) {
-                match EchoServer::start() {
-                    Ok(s) => server = Some(s),
-                    Err(e) => server_error = Some(e.to_string()),
+        'rounds: for round in 0..rounds {
+            let mut slot = 0;
+            for w in &self.workloads {
+                // The echo server runs only while the cells that need it do.
+                let mut server = None;
+                let mut server_error = None;
+                if needs_server(w) {
+                    match EchoServer::start() {
+                        Ok(s) => server = Some(s),
+                        Err(e) => server_error = Some(e.to_string()),
+                    }
                 }
-            }
-            let mut reference: Option<String> = None;
-            for spec in specs.iter().filter(|s| s.workload.name() == w.name()) {
-                if stop.load(Ordering::SeqCst) {
-                    interrupted = true;
-                    break 'workloads;
+                let mut reference: Option<String> = None;
+                for spec in specs.iter().filter(|s| s.workload.name() == w.name()) {
+                    if stop.load(Ordering::SeqCst) {
+                        interrupted = true;
+                        break 'rounds;
+                    }
+                    let mut spec = spec.clone();
+                    spec.server = server.as_ref().map(EchoServer::addr);
+                    spec.reference = reference.clone();
+                    progress(Progress::Started { index, spec: &spec });
+                    let cell = match &server_error {
+                        Some(e) => Some(spec.unrun(Status::Failed, e.clone())),
+                        // A workload defined in Rust exists only in this process.
+                        None => match &self.isolation {
+                            Isolation::Process { exe } if *w.origin() != Origin::Rust => {
+                                in_child(exe, &spec, self.cell_timeout, stop)
+                            }
+                            _ => in_thread(&spec, self.cell_timeout, stop),
+                        },
+                    };
+                    let Some(cell) = cell else {
+                        interrupted = true;
+                        break 'rounds;
+                    };
+                    if reference.is_none() && !cell.reference.is_empty() {
+                        reference = Some(cell.reference.clone());
+                    }
+                    progress(Progress::Finished { index, cell: &cell });
+                    if round == 0 {
+                        cells.push(cell);
+                    } else {
+                        pool_round(&mut cells[slot], cell);
+                    }
+                    slot += 1;
+                    index += 1;
                 }
-                let mut spec = spec.clone();
-                spec.server = server.as_ref().map(EchoServer::addr);
-                spec.reference = reference.clone();
-                progress(Progress::Started { index, spec: &spec });
-                let cell = match &server_error {
-                    Some(e) => Some(spec.unrun(Status::Failed, e.clone())),
-                    // A workload defined in Rust exists only in this process.
-                    None => match &self.isolation {
-                        Isolation::Process { exe } if *w.origin() != Origin::Rust => {
-                            in_child(exe, &spec, self.cell_timeout, stop)
-                        }
-                        _ => in_thread(&spec, self.cell_timeout, stop),
-                    },
-                };
-                let Some(cell) = cell else {
-                    interrupted = true;
-                    break 'workloads;
-                };
-                if reference.is_none() && !cell.reference.is_empty() {
-                    reference = Some(cell.reference.clone());
-                }
-                progress(Progress::Finished { index, cell: &cell });
-                cells.push(cell);
-                index += 1;
             }
         }
         fill_speedups(&mut cells);
@@ -249,10 +264,16 @@ impl Plan {
             settings: Settings {
                 preset: self.preset.name().into(),
                 threads: self.threads.clone(),
-                runs: match self.runs {
-                    Runs::Auto => "auto".into(),
-                    Runs::AtLeast(n) => format!("auto, at least {n}"),
-                    Runs::Exactly(n) => n.to_string(),
+                runs: {
+                    let runs = match self.runs {
+                        Runs::Auto => "auto".into(),
+                        Runs::AtLeast(n) => format!("auto, at least {n}"),
+                        Runs::Exactly(n) => n.to_string(),
+                    };
+                    match rounds {
+                        1 => runs,
+                        r => format!("{runs} per round, {r} rounds pooled"),
+                    }
                 },
                 cell_timeout_s: self.cell_timeout.as_secs_f64(),
                 isolation: match self.isolation {
@@ -270,6 +291,44 @@ impl Plan {
         report.recommendations = cvp_report::recommend(&report);
         Ok(report)
     }
+}
+
+/// Pools a later round's measurement of a cell into the first round's:
+/// the runs are appended and the summary statistics recomputed over all of
+/// them. A round that failed, timed out or answered wrongly makes the
+/// whole cell so (a wrong answer is never averaged away); its reason is
+/// kept.
+fn pool_round(cell: &mut Cell, next: Cell) {
+    debug_assert_eq!(cell.label(), next.label());
+    match (cell.status, next.status) {
+        (Status::Ok, Status::Ok) | (Status::Wrong, Status::Ok) => {}
+        (Status::Ok, _) => {
+            cell.status = next.status;
+            cell.reason = next.reason.clone();
+            if next.status == Status::Wrong {
+                cell.answer = next.answer.clone();
+            }
+        }
+        _ => {}
+    }
+    cell.verified &= next.verified;
+    cell.runs.extend(next.runs);
+    cell.peak_rss_kib = cell.peak_rss_kib.max(next.peak_rss_kib);
+    cell.warmup_ns = cell.warmup_ns.max(next.warmup_ns);
+    // The raw ticks are gone: the probe's lateness is the worse round's.
+    if let Some(late) = next.lateness {
+        if cell
+            .lateness
+            .as_ref()
+            .is_none_or(|l| late.p99_ns > l.p99_ns)
+        {
+            cell.lateness = Some(late);
+        }
+    }
+    if cell.serve.is_none() {
+        cell.serve = next.serve;
+    }
+    crate::measure::summarize(cell);
 }
 
 fn needs_server(w: &Workload) -> bool {

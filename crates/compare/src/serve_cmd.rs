@@ -81,7 +81,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         other => Failure::from(other),
     })?;
     if args.json {
-        println!("{}", serde_json::to_string(&stats)?);
+        outln!("{}", serde_json::to_string(&stats)?);
     } else {
         print_point(&args.model, &stats);
     }
@@ -93,15 +93,21 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
 }
 
 fn print_point(model: &str, s: &ServeStats) {
-    println!(
+    outln!(
         "{model}, {} mix, {} connections, {} arrivals, {:.1} s",
-        s.mix, s.connections, s.arrivals, s.duration_s
+        s.mix,
+        s.connections,
+        s.arrivals,
+        s.duration_s
     );
-    println!(
+    outln!(
         "  offered   {:.0} req/s, achieved {:.0} req/s ({} of {} due answered right)",
-        s.offered_rps, s.achieved_rps, s.ok, s.due
+        s.offered_rps,
+        s.achieved_rps,
+        s.ok,
+        s.due
     );
-    println!(
+    outln!(
         "  latency   p50 {} p99 {} p99.9 {} max {} (from due time)",
         render::duration(s.p50_ns),
         render::duration(s.p99_ns),
@@ -109,7 +115,7 @@ fn print_point(model: &str, s: &ServeStats) {
         render::duration(s.max_ns)
     );
     let errors: Vec<String> = s.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!(
+    outln!(
         "  errors    {}",
         if errors.is_empty() {
             "none".into()
@@ -117,7 +123,7 @@ fn print_point(model: &str, s: &ServeStats) {
             errors.join(", ")
         }
     );
-    println!(
+    outln!(
         "  generator lag p99 {}{}",
         render::duration(s.lag_p99_ns),
         s.unreliable
@@ -125,12 +131,13 @@ fn print_point(model: &str, s: &ServeStats) {
             .map(|u| format!(": UNRELIABLE, {u}"))
             .unwrap_or_default()
     );
-    println!(
+    outln!(
         "  cpus      server {:?}, generator {:?}",
-        s.server_cpus, s.generator_cpus
+        s.server_cpus,
+        s.generator_cpus
     );
     if s.refused_by_server > 0 {
-        println!(
+        outln!(
             "  server refused {} connections: {}",
             s.refused_by_server,
             s.refusal.as_deref().unwrap_or("")
@@ -222,10 +229,10 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
                 Some(false) => "does not hold",
                 None => "not judged",
             };
-            println!("{mark}: {}", v.text);
+            outln!("{mark}: {}", v.text);
         }
     }
-    println!(
+    outln!(
         "wrote {} in {:.0} s",
         args.out.join("serve.md").display(),
         result.elapsed_s

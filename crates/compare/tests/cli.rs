@@ -31,7 +31,7 @@ fn bad(args: &[&str], needle: &str) {
 }
 
 #[test]
-fn smoke() {
+fn list_names_the_workloads_and_models() {
     let out = cvp(&["list"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
@@ -322,4 +322,38 @@ fn render_redraws_a_saved_report_and_keeps_its_timelines() {
     let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(page.contains("timeline-primes.svg") && page.contains("traces/primes-"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_argument_is_named_on_its_one_line() {
+    bad(&["run"], "<WORKLOAD>");
+    bad(&["run", "--bogus"], "--bogus");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let out_dir = std::env::temp_dir().join(format!("cvp-pipe-{}", std::process::id()));
+    // More than a pipe holds (64 KiB), so cvp is still writing when the
+    // reader goes away.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["compare", "--preset", "test", "--json", "--triad-mib", "0"])
+        .args(["--workloads", "primes,n-queens", "--out"])
+        .arg(&out_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running cvp");
+    let mut first = String::new();
+    let mut stdout = BufReader::with_capacity(1, child.stdout.take().expect("piped"));
+    stdout.read_line(&mut first).expect("one line");
+    // What `| head -1` does: read a line, close the pipe.
+    drop(stdout);
+    let out = child.wait_with_output().expect("waiting for cvp");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&out_dir);
+    assert!(first.starts_with('{'), "{first}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

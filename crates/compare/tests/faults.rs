@@ -11,7 +11,7 @@ fn out_dir(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn smoke() {
+fn a_good_comparison_writes_its_report_and_exits_0() {
     let out = out_dir("smoke");
     let status = Command::new(env!("CARGO_BIN_EXE_cvp"))
         .args([

@@ -28,7 +28,7 @@ const CELL: &[&str] = &[
 ];
 
 #[test]
-fn smoke() {
+fn a_cell_as_json_has_every_field() {
     let cell = cvp_json(&["run", "primes", "--preset", "test", "--runs", "2", "--json"]);
     has(&cell, CELL);
     assert_eq!(cell["answer"], "1229");

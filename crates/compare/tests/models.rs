@@ -11,7 +11,7 @@ fn one_run(spec: &mut CellSpec) {
 }
 
 #[test]
-fn smoke() {
+fn sequential_is_its_own_baseline() {
     let w = cvp_workloads::find("n-queens").unwrap();
     let mut spec = CellSpec::new(w, find_model("sequential").unwrap(), 1, 6);
     one_run(&mut spec);

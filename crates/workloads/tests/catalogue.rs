@@ -4,7 +4,7 @@
 use cvp_workloads::{catalogue, find, Class, Error, Preset, Sequential, Shape};
 
 #[test]
-fn smoke() {
+fn the_catalogue_holds_every_built_in() {
     assert_eq!(catalogue().len(), 14);
 }
 

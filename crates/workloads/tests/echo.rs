@@ -19,7 +19,7 @@ fn server() -> std::net::SocketAddr {
 }
 
 #[test]
-fn smoke() {
+fn sequential_echo_gives_the_reference_answer() {
     let w = find("echo").unwrap();
     let size = w.size(Preset::Test);
     let Shape::Tasks(t) = w.shape() else { panic!() };

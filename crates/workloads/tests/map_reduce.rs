@@ -4,7 +4,7 @@ use cvp_workloads::{chunks, Exec, Sequential};
 use proptest::prelude::*;
 
 #[test]
-fn smoke() {
+fn sequential_map_reduce_of_nothing_and_join_of_two() {
     assert_eq!(Sequential.map_reduce(0, 4, |r| r.len(), |a, b| a + b), 0);
     assert_eq!(Sequential.join(|| 1, || 2), (1, 2));
 }

@@ -14,7 +14,7 @@ fn run(name: &str, size: usize) -> String {
 }
 
 #[test]
-fn smoke() {
+fn n_queens_8_has_92_solutions() {
     assert_eq!(run("n-queens", 8), "92");
 }
 
