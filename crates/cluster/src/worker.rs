@@ -17,10 +17,10 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cvp_workloads::{Job, Shape};
+use cvp_workloads::{Job, JobInput, Shape};
 use serde::{Deserialize, Serialize};
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
@@ -226,14 +226,14 @@ fn run(args: &Args) -> Result<(), Failure> {
         (builders, Box::new(guard) as Box<dyn std::any::Any + Send>)
     };
 
-    let shared = Arc::new((args.clone(), Arc::clone(&sent)));
+    let shared = Arc::new((args.clone(), Arc::clone(&sent), OnceLock::new()));
     let guards = timely::execute::execute_from(
         allocators.0,
         allocators.1,
         WorkerConfig::default(),
         move |worker| {
-            let (args, sent) = &*shared;
-            work(worker, args, sent)
+            let (args, sent, input) = &*shared;
+            work(worker, args, sent, input)
         },
     )
     .map_err(|e| fail("internal", e))?;
@@ -305,8 +305,15 @@ fn process_cpu() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// The life of one timely worker.
-fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
+/// The life of one timely worker. `shared` holds the process's one input
+/// of a job that does not consume it: its workers run on clones of it,
+/// which share its data.
+fn work(
+    worker: &mut timely::worker::Worker,
+    args: &Args,
+    sent: &AtomicU64,
+    shared: &OnceLock<JobInput>,
+) {
     let exec = ClusterExec::install(worker, args.workers);
     let first_here = exec.index() % args.workers == 0;
     exec.barrier();
@@ -317,7 +324,11 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     if exec.index() == 0 {
         println!("ready");
     }
-    let mut input = args.job.prepare(args.size);
+    let mut input = if args.job.consumes_input() {
+        args.job.prepare(args.size)
+    } else {
+        shared.get_or_init(|| args.job.prepare(args.size)).clone()
+    };
     exec.barrier();
     let (start, cpu_start) = (Instant::now(), process_cpu());
     let answer = args.job.run(&exec, &mut input);

@@ -11,6 +11,8 @@
 //! data crosses. On one core the parts are one: the whole input is sorted
 //! in place.
 
+use std::sync::Arc;
+
 use crate::Exec;
 
 use crate::erase::Erased;
@@ -118,7 +120,9 @@ impl Program for MergeSort {
     }
 
     fn run(&self, exec: Erased<'_>, input: &mut JobInput) -> String {
-        run(&exec, std::mem::take(&mut input.data))
+        // Taken whole: a clone that shares it (never made of a consumed
+        // input) would be copied.
+        run(&exec, Arc::unwrap_or_clone(std::mem::take(&mut input.data)))
     }
 }
 
