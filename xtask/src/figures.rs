@@ -16,11 +16,16 @@
 //! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
 //! | README.md | `specs` | results/specs/report.json |
 //! | crates/workloads/README.md | `restate` | results/restate/report.json |
+//! | README.md, crates/cluster/README.md | `crossover` | results/cluster-2core-vm/crossover.json |
+//!
+//! `results/cluster-2core-vm/crossover.md` is generated whole from its
+//! JSON, and checked the same way.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use cvp_report::crossover::{Sweep, SWEEP_SCHEMA};
 use cvp_report::visual::fit_amdahl;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
@@ -33,6 +38,8 @@ pub(crate) const REFERENCE: &str = "results";
 const SWEEP_16: &str = "results/scaling-16core-xeon";
 /// decompose against rayon on the same machine.
 const SWEEP_16_DECOMPOSE: &str = "results/scaling-16core-xeon-decompose";
+/// Where distribution pays: the cluster's crossover sweep.
+const CROSSOVER: &str = "results/cluster-2core-vm";
 
 /// Thread counts the 16-core check fits on, and those it predicts.
 pub(crate) const FIT_ON: [usize; 3] = [1, 2, 4];
@@ -62,6 +69,8 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let reference = read(root, REFERENCE)?;
     let sweep = read(root, SWEEP_16)?;
     let decompose = read(root, SWEEP_16_DECOMPOSE)?;
+    let crossover = read_crossover(root)?;
+    let crossover_table = crossover.verdict_table();
     let restate = read(root, RESTATE)?;
     let examples = read(root, SPECS)?;
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
@@ -72,8 +81,13 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
                 ("probe", probe_table(&reference)),
                 ("example", example(&reference, "fetch-then-crunch")),
                 ("sweep-16", speedup_at(&sweep, 16)),
+                ("crossover", crossover_table.clone()),
                 ("specs", conclusions(&examples)?),
             ],
+        ),
+        (
+            root.join("crates/cluster/README.md"),
+            vec![("crossover", crossover_table)],
         ),
         (
             root.join(SWEEP_16).join("README.md"),
@@ -92,6 +106,16 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         ),
     ];
     let mut stale = Vec::new();
+    let md = root.join(CROSSOVER).join("crossover.md");
+    let text = std::fs::read_to_string(&md).unwrap_or_default();
+    if text != crossover.markdown() {
+        stale.push(format!("{CROSSOVER}/crossover.md"));
+        if !check {
+            std::fs::write(&md, crossover.markdown())
+                .with_context(|| format!("writing {}", md.display()))?;
+            eprintln!("updated {}", md.display());
+        }
+    }
     for (path, blocks) in files {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
@@ -118,6 +142,22 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
 fn read(root: &Path, dir: &str) -> Result<Report> {
     let path = root.join(dir).join("report.json");
     cvp_report::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn read_crossover(root: &Path) -> Result<Sweep> {
+    let path = root.join(CROSSOVER).join("crossover.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let sweep: Sweep =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    if sweep.schema != SWEEP_SCHEMA {
+        bail!(
+            "{}: schema {}, expected {SWEEP_SCHEMA}",
+            path.display(),
+            sweep.schema
+        );
+    }
+    Ok(sweep)
 }
 
 /// `text` with the block `name` replaced by `body`.

@@ -1,36 +1,40 @@
 //! Where does distribution pay? For each job and size, the same total of
 //! workers as P processes x 1 worker and as 1 process x P workers, on this
-//! machine over loopback; the table gives the fastest of `--reps` runs and
-//! the ratios, and
-//! the last line for each job names the smallest size from which the
-//! processes stay ahead, start-up included.
+//! machine over loopback. Each point is the fastest of `--reps` runs, every
+//! answer verified; a least-squares line of time (start-up + computation)
+//! against the size is fitted for each shape, and the verdict solves the
+//! two lines for the size where they cross (see `cvp_report::crossover`).
 //!
 //! ```text
-//! cargo run --release -p cvp-cluster --example crossover [-- --workers 2 --reps 3 --budget-s 240 --jobs mandelbrot,sum]
+//! cargo run --release -p cvp-cluster --example crossover [-- --workers 2 --reps 5 --budget-s 170 --jobs mandelbrot,merge-sort,sum --out results/cluster-2core-vm]
+//! cargo xtask figures   # the READMEs' verdict tables, from the JSON
 //! ```
 //!
-//! It is bounded in time: a job's sweep stops at the first size whose cells
-//! would pass the budget left (measured so far, by the last size's time).
-//! The example is its own worker executable (`crossover worker ...`).
+//! It writes `crossover.json` and `crossover.md` into `--out` (the
+//! workspace's `results/cluster-2core-vm` by default) and prints the
+//! markdown. It is bounded in time: a job's sweep stops at the first size
+//! that would pass the budget left (each size is taken to cost at least
+//! three times the last one). The example is its own worker executable
+//! (`crossover worker ...`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use cvp_cluster::{Cluster, ClusterRun};
+use cvp_report::crossover::{JobSweep, Point, Shape, Sweep, SWEEP_SCHEMA};
 
-/// The sizes swept, by job: from where start-up dominates to the default.
-fn sizes(job: &str) -> &'static [usize] {
-    match job {
-        "mandelbrot" => &[200, 500, 1_000, 2_000, 4_000],
-        "sum" => &[100_000, 1_000_000, 10_000_000, 50_000_000],
-        "spectral-norm" => &[100, 300, 1_000, 2_000],
-        "primes" => &[10_000, 100_000, 1_000_000, 5_000_000],
-        "merge-sort" => &[10_000, 100_000, 1_000_000, 10_000_000],
-        "n-queens" => &[8, 10, 12, 13],
-        "fannkuch-redux" => &[7, 8, 9, 10],
-        _ => &[],
-    }
+/// The sizes swept, by job, from where start-up dominates to the default
+/// size, and the power of the size that the job's work grows with.
+fn sizes(job: &str) -> Option<(&'static [usize], u32)> {
+    Some(match job {
+        "mandelbrot" => (&[250, 500, 1_000, 1_500, 2_000, 3_000, 4_000], 2),
+        "merge-sort" => (&[100_000, 300_000, 1_000_000, 3_000_000, 10_000_000], 1),
+        "sum" => (&[1_000_000, 10_000_000, 30_000_000, 100_000_000], 1),
+        "spectral-norm" => (&[100, 300, 1_000, 2_000], 2),
+        "primes" => (&[100_000, 1_000_000, 5_000_000], 1),
+        _ => return None,
+    })
 }
 
 struct Options {
@@ -38,14 +42,16 @@ struct Options {
     reps: usize,
     budget: Duration,
     jobs: Vec<String>,
+    out: PathBuf,
 }
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
         workers: 2,
-        reps: 3,
-        budget: Duration::from_secs(240),
-        jobs: vec!["mandelbrot".into(), "sum".into(), "spectral-norm".into()],
+        reps: 5,
+        budget: Duration::from_secs(170),
+        jobs: vec!["mandelbrot".into(), "merge-sort".into(), "sum".into()],
+        out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/cluster-2core-vm"),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -56,50 +62,60 @@ fn options() -> Result<Options, String> {
                 .map_err(|_| format!("{flag}: `{value}` is not a number"))
         };
         match flag.as_str() {
-            "--workers" => o.workers = num()?.max(1),
-            "--reps" => o.reps = num()?.max(1),
-            "--budget-s" => o.budget = Duration::from_secs(num()? as u64),
+            "--workers" => o.workers = num()?.clamp(2, 16),
+            "--reps" => o.reps = num()?.clamp(1, 20),
+            "--budget-s" => o.budget = Duration::from_secs(num()?.min(3_600) as u64),
             "--jobs" => o.jobs = value.split(',').map(str::to_owned).collect(),
+            "--out" => o.out = PathBuf::from(value),
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
-    if let Some(bad) = o.jobs.iter().find(|j| sizes(j).is_empty()) {
-        return Err(format!("no sizes for `{bad}`"));
+    if let Some(bad) = o.jobs.iter().find(|j| sizes(j).is_none()) {
+        return Err(format!(
+            "no sizes for `{bad}`; valid: mandelbrot, merge-sort, sum, spectral-norm, primes"
+        ));
     }
     Ok(o)
 }
 
-/// The fastest of several runs: other work on the machine can only add time
-/// to a run, so the minimum is the estimate that survives a busy machine.
-fn fastest(xs: impl Iterator<Item = Duration>) -> Duration {
-    xs.min().expect("reps >= 1")
-}
-
-/// Fastest compute, fastest start-up and the last run's bytes of `reps` runs.
+/// The fastest compute and start-up of `reps` runs, with the last run's
+/// bytes; every answer checked against the reference.
 fn measure(
     cluster: &Cluster,
     exe: &Path,
     job: &str,
     size: usize,
     reps: usize,
-) -> Result<(Duration, Duration, ClusterRun), String> {
+    reference: &str,
+) -> Result<Shape, String> {
     let runs: Vec<ClusterRun> = (0..reps)
         .map(|_| cluster.run(exe, job, size))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    let reference = cvp_workloads::find(job)
-        .and_then(|w| w.reference(size))
-        .map_err(|e| e.to_string())?;
     if let Some(wrong) = runs.iter().find(|r| r.answer != reference) {
-        return Err(format!("{job} {size}: wrong answer {}", wrong.answer));
+        return Err(format!("wrong answer {}", wrong.answer));
     }
-    let compute = fastest(runs.iter().map(|r| r.compute));
-    let startup = fastest(runs.iter().map(|r| r.startup));
-    Ok((
-        compute,
-        startup,
-        runs.into_iter().last().expect("reps >= 1"),
-    ))
+    let ns = |d: Duration| d.as_nanos() as u64;
+    let last = runs.last().expect("reps >= 1");
+    Ok(Shape {
+        startup_ns: runs.iter().map(|r| ns(r.startup)).min().unwrap_or(0),
+        compute_ns: runs.iter().map(|r| ns(r.compute)).min().unwrap_or(0),
+        payload_bytes: last.payload_bytes,
+        wire_bytes: last.wire_bytes,
+    })
+}
+
+/// The CPU model, from /proc/cpuinfo where there is one.
+fn machine() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned())
 }
 
 fn main() -> ExitCode {
@@ -121,66 +137,81 @@ fn main() -> ExitCode {
     };
     let (spread, together) = (shape(o.workers, 1), shape(1, o.workers));
     let started = Instant::now();
-    println!(
-        "| job | size | {p}x1 compute | 1x{p} compute | compute {p}x1 / 1x{p} | {p}x1 start-up | 1x{p} start-up | whole {p}x1 / 1x{p} | bytes between processes (payload / wire) |",
-        p = o.workers
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut verdicts = Vec::new();
+    let mut jobs = Vec::new();
     for job in &o.jobs {
+        let (list, work_power) = sizes(job).expect("checked by options");
+        let workload = match cvp_workloads::find(job) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("crossover: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut sweep = JobSweep {
+            job: job.clone(),
+            unit: workload.unit().to_owned(),
+            work_power,
+            points: Vec::new(),
+            stopped: None,
+        };
         let mut last_cost = Duration::ZERO;
-        let mut pays_from: Option<usize> = None;
-        let mut measured = 0;
-        for &size in sizes(job) {
+        for &size in list {
             let left = o.budget.saturating_sub(started.elapsed());
-            // A size costs at least a few times the last one: stop before
-            // the budget would be passed.
-            if last_cost * 4 > left {
-                println!("| {job} | {size} | (skipped: budget) | | | | |");
+            if last_cost * 3 > left {
+                sweep.stopped = Some(format!("size {size} would pass the time budget"));
                 break;
             }
             let t = Instant::now();
-            let a = measure(&spread, &exe, job, size, o.reps);
-            let b = measure(&together, &exe, job, size, o.reps);
-            last_cost = t.elapsed();
-            let ((ca, sa, ra), (cb, sb, _)) = match (a, b) {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(e), _) | (_, Err(e)) => {
-                    println!("| {job} | {size} | failed: {e} | | | | |");
+            let reference = match workload.reference(size) {
+                Ok(r) => r,
+                Err(e) => {
+                    sweep.stopped = Some(format!("size {size}: {e}"));
                     break;
                 }
             };
-            measured += 1;
-            let ratio = ca.as_secs_f64() / cb.as_secs_f64().max(1e-9);
-            // "Pays" is judged on what a user waits for: start-up plus
-            // computation, of each shape.
-            let whole = (ca + sa).as_secs_f64() / (cb + sb).as_secs_f64().max(1e-9);
-            println!(
-                "| {job} | {size} | {ca:.2?} | {cb:.2?} | {ratio:.2} | {sa:.2?} | {sb:.2?} | {whole:.2} | {} / {} |",
-                ra.payload_bytes, ra.wire_bytes
-            );
-            if whole < 1.0 {
-                pays_from.get_or_insert(size);
-            } else {
-                pays_from = None;
+            let a = measure(&spread, &exe, job, size, o.reps, &reference);
+            let b = measure(&together, &exe, job, size, o.reps, &reference);
+            last_cost = t.elapsed();
+            match (a, b) {
+                (Ok(spread), Ok(together)) => sweep.points.push(Point {
+                    size: size as u64,
+                    spread,
+                    together,
+                }),
+                (Err(e), _) | (_, Err(e)) => {
+                    sweep.stopped = Some(format!("size {size} failed: {e}"));
+                    break;
+                }
             }
+            eprintln!("{job} {size}: {:.1?}", last_cost);
         }
-        verdicts.push(match (pays_from, measured) {
-            (_, 0) => format!("{job}: not measured"),
-            (Some(s), _) => format!(
-                "{job}: {p}x1 (start-up included) is ahead of 1x{p} from size {s} on",
-                p = o.workers
-            ),
-            (None, _) => format!(
-                "{job}: {p}x1 is never ahead of 1x{p} in the measured range",
-                p = o.workers
-            ),
-        });
+        jobs.push(sweep);
     }
-    println!();
-    for v in verdicts {
-        println!("{v}");
+    let mut command = "cargo run --release -p cvp-cluster --example crossover".to_owned();
+    let given: Vec<String> = std::env::args().skip(1).collect();
+    if !given.is_empty() {
+        command = format!("{command} -- {}", given.join(" "));
     }
-    println!("({:.0?} in all)", started.elapsed());
+    let sweep = Sweep {
+        schema: SWEEP_SCHEMA,
+        machine: machine(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        spread: (o.workers, 1),
+        together: (1, o.workers),
+        reps: o.reps,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        command,
+        jobs,
+    };
+    let markdown = sweep.markdown();
+    let json = serde_json::to_string_pretty(&sweep).expect("a sweep serialises");
+    let written = std::fs::create_dir_all(&o.out)
+        .and_then(|()| std::fs::write(o.out.join("crossover.json"), json + "\n"))
+        .and_then(|()| std::fs::write(o.out.join("crossover.md"), &markdown));
+    if let Err(e) = written {
+        eprintln!("crossover: writing {}: {e}", o.out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("{markdown}");
     ExitCode::SUCCESS
 }

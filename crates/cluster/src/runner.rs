@@ -8,7 +8,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::worker::Report;
+use cvp_workloads::{Origin, Workload};
+
+use crate::worker::{Report, Source};
 use crate::{hosts, ClusterError};
 
 /// Most processes in one cluster. Each process keeps a send and a receive
@@ -111,8 +113,61 @@ impl Cluster {
     /// Whatever the outcome, every process it started has exited or been
     /// killed, and been reaped, when it returns.
     pub fn run(&self, exe: &Path, workload: &str, size: usize) -> Result<ClusterRun, ClusterError> {
+        self.run_source(exe, &Source::Named(workload.to_owned()), size)
+    }
+
+    /// Runs a job workload at `size`, as [`run`](Cluster::run) does: a
+    /// built-in one by its name, one of a spec file by the file's path,
+    /// which every process reads for itself (on other machines of a
+    /// host-file cluster, the same path must hold the same file).
+    ///
+    /// A job written in Rust ([`UserJob`](cvp_workloads::UserJob)) is a
+    /// [`ClusterError::Workload`]: it lives in the program that defines it,
+    /// and the processes run the worker executable, which cannot build it.
+    ///
+    /// ```no_run
+    /// use cvp_cluster::Cluster;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = cvp_workloads::load_spec("examples/specs/uneven-items.toml".as_ref())?;
+    /// let exe = std::path::Path::new("target/release/cvp-cluster-worker");
+    /// let run = Cluster::new(2, 1).run_workload(exe, &spec, 1_000)?;
+    /// assert_eq!(run.answer, spec.reference(1_000)?);
+    /// # Ok(()) }
+    /// ```
+    pub fn run_workload(
+        &self,
+        exe: &Path,
+        workload: &Workload,
+        size: usize,
+    ) -> Result<ClusterRun, ClusterError> {
+        let source = match workload.origin() {
+            Origin::BuiltIn => Source::Named(workload.name().to_owned()),
+            Origin::Spec(path) => Source::Spec {
+                name: workload.name().to_owned(),
+                // Absolute, so that the processes find it whatever their
+                // working directory.
+                path: std::path::absolute(path)
+                    .map_err(|e| ClusterError::Workload(format!("{}: {e}", path.display())))?,
+            },
+            _ => {
+                return Err(ClusterError::Workload(format!(
+                    "{} is a job written in Rust: it lives in the program that defines it, and \
+                     the cluster's processes run the worker executable, which cannot build it",
+                    workload.name()
+                )))
+            }
+        };
+        self.run_source(exe, &source, size)
+    }
+
+    fn run_source(
+        &self,
+        exe: &Path,
+        source: &Source,
+        size: usize,
+    ) -> Result<ClusterRun, ClusterError> {
         crate::check_shape(self.processes, self.workers)?;
-        crate::worker::job_of(workload, size).map_err(ClusterError::Workload)?;
+        source.job(size).map_err(ClusterError::Workload)?;
         let addresses = match &self.hosts {
             Some(path) => Some(hosts::read(path, self.processes)?),
             None => None,
@@ -145,7 +200,8 @@ impl Cluster {
                 .args(["--process", &i.to_string()])
                 .args(["--processes", &self.processes.to_string()])
                 .args(["--workers", &self.workers.to_string()])
-                .args(["--job", workload, "--size", &size.to_string()])
+                .args(source.args())
+                .args(["--size", &size.to_string()])
                 .args([
                     "--connect-timeout-ms",
                     &self.startup_timeout.as_millis().to_string(),

@@ -17,10 +17,10 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cvp_workloads::{Job, Shape};
+use cvp_workloads::{Job, JobInput, Shape};
 use serde::{Deserialize, Serialize};
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
@@ -88,7 +88,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             .map_err(|_| format!("{name}: `{v}` is not a number"))
     };
     let (mut process, mut processes, mut workers, mut size) = (None, None, None, None);
-    let (mut job, mut hosts, mut listen) = (None, None, None);
+    let (mut job, mut hosts, mut listen, mut spec) = (None, None, None, None);
     let (mut peers_from_stdin, mut supervised) = (false, false);
     let mut connect_timeout = Duration::from_secs(30);
     let mut started_at = None;
@@ -99,6 +99,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--workers" => workers = Some(num(&flag, get(&flag, &mut it)?)?),
             "--size" => size = Some(num(&flag, get(&flag, &mut it)?)?),
             "--job" => job = Some(get(&flag, &mut it)?),
+            "--spec" => spec = Some(PathBuf::from(get(&flag, &mut it)?)),
             "--hosts" => hosts = Some(PathBuf::from(get(&flag, &mut it)?)),
             "--listen" => listen = Some(get(&flag, &mut it)?),
             "--connect-timeout-ms" => {
@@ -127,7 +128,14 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--process {process} is not below --processes {processes}"
         ));
     }
-    let job = job_of(&job_name, size)?;
+    let source = match spec {
+        Some(path) => Source::Spec {
+            name: job_name,
+            path,
+        },
+        None => Source::Named(job_name),
+    };
+    let job = source.job(size)?;
     if hosts.is_none() && listen.is_none() && processes > 1 {
         return Err("--hosts or --listen is required with more than one process".into());
     }
@@ -218,14 +226,14 @@ fn run(args: &Args) -> Result<(), Failure> {
         (builders, Box::new(guard) as Box<dyn std::any::Any + Send>)
     };
 
-    let shared = Arc::new((args.clone(), Arc::clone(&sent)));
+    let shared = Arc::new((args.clone(), Arc::clone(&sent), OnceLock::new()));
     let guards = timely::execute::execute_from(
         allocators.0,
         allocators.1,
         WorkerConfig::default(),
         move |worker| {
-            let (args, sent) = &*shared;
-            work(worker, args, sent)
+            let (args, sent, input) = &*shared;
+            work(worker, args, sent, input)
         },
     )
     .map_err(|e| fail("internal", e))?;
@@ -297,8 +305,15 @@ fn process_cpu() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// The life of one timely worker.
-fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
+/// The life of one timely worker. `shared` holds the process's one input
+/// of a job that does not consume it: its workers run on clones of it,
+/// which share its data.
+fn work(
+    worker: &mut timely::worker::Worker,
+    args: &Args,
+    sent: &AtomicU64,
+    shared: &OnceLock<JobInput>,
+) {
     let exec = ClusterExec::install(worker, args.workers);
     let first_here = exec.index() % args.workers == 0;
     exec.barrier();
@@ -309,7 +324,11 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     if exec.index() == 0 {
         println!("ready");
     }
-    let mut input = args.job.prepare(args.size);
+    let mut input = if args.job.consumes_input() {
+        args.job.prepare(args.size)
+    } else {
+        shared.get_or_init(|| args.job.prepare(args.size)).clone()
+    };
     exec.barrier();
     let (start, cpu_start) = (Instant::now(), process_cpu());
     let answer = args.job.run(&exec, &mut input);
@@ -356,14 +375,56 @@ fn work(worker: &mut timely::worker::Worker, args: &Args, sent: &AtomicU64) {
     }
 }
 
-/// The job of a workload name, with its size checked.
-pub(crate) fn job_of(name: &str, size: usize) -> Result<Job, String> {
-    let w = cvp_workloads::find(name).map_err(|e| e.to_string())?;
-    w.check_size(size).map_err(|e| e.to_string())?;
-    match w.shape() {
-        Shape::Job(job) => Ok(job.clone()),
-        Shape::Tasks(_) | Shape::Serve(_) => Err(format!(
-            "{name} is a task set, not a job: the cluster runs jobs"
-        )),
+/// Where a process finds its job: the catalogue, by name, or a spec file,
+/// which every process reads for itself (so the path must name the same
+/// file on every machine of a host-file cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A built-in workload.
+    Named(String),
+    /// A workload described in a TOML spec (`cvp_workloads::load_spec`),
+    /// which must be named `name` (a file changed under a run is refused).
+    Spec { name: String, path: PathBuf },
+}
+
+impl Source {
+    /// The worker arguments that name it.
+    pub(crate) fn args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Source::Named(name) => vec!["--job".into(), name.into()],
+            Source::Spec { name, path } => {
+                vec!["--job".into(), name.into(), "--spec".into(), path.into()]
+            }
+        }
+    }
+
+    /// The job, with its size checked.
+    pub(crate) fn job(&self, size: usize) -> Result<Job, String> {
+        let (name, loaded);
+        let w = match self {
+            Source::Named(n) => {
+                name = n;
+                cvp_workloads::find(n).map_err(|e| e.to_string())?
+            }
+            Source::Spec { name: n, path } => {
+                name = n;
+                loaded = cvp_workloads::load_spec(path).map_err(|e| e.to_string())?;
+                if loaded.name() != n {
+                    return Err(format!(
+                        "{} now describes `{}`, not `{n}`",
+                        path.display(),
+                        loaded.name()
+                    ));
+                }
+                &loaded
+            }
+        };
+        w.check_size(size).map_err(|e| e.to_string())?;
+        match w.shape() {
+            Shape::Job(job) => Ok(job.clone()),
+            Shape::Tasks(_) | Shape::Serve(_) => Err(format!(
+                "{name} is a task set, not a job: the cluster runs jobs"
+            )),
+        }
     }
 }

@@ -262,7 +262,7 @@ fn measure(
                     None => job.prepare(spec.size),
                 };
                 timed();
-                let answer = instance.run_job_measured(job, &mut data, rec);
+                let answer = instance.run_job_measured(workload, job, &mut data, rec);
                 timed();
                 let answer = answer?;
                 if !job.consumes_input() {

@@ -76,3 +76,30 @@ fn a_task_set_is_not_applicable_to_the_cluster() {
     assert_eq!(code, Some(0), "{cell}");
     assert_eq!(cell["status"], "not-applicable");
 }
+
+#[test]
+fn a_spec_job_runs_distributed_and_is_verified() {
+    let spec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/specs/uneven-items.toml"
+    );
+    let (code, cell) = cvp_run(&[
+        "--spec",
+        spec,
+        "--size",
+        "400",
+        "--processes",
+        "2",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(code, Some(0), "{cell}");
+    assert_eq!(cell["status"], "ok", "{cell}");
+    assert_eq!(cell["verified"], true);
+    for run in cell["runs"].as_array().unwrap() {
+        assert!(
+            run["cluster"]["payload_bytes"].as_u64().unwrap() > 0,
+            "{run}"
+        );
+    }
+}

@@ -25,6 +25,7 @@
 //! # Ok::<(), cvp_report::Error>(())
 //! ```
 
+pub mod crossover;
 mod error;
 mod recommend;
 pub mod render;

@@ -42,15 +42,22 @@ impl fmt::Debug for Job {
 }
 
 /// A job's input, made by [`Job::prepare`] outside the timed region.
+///
+/// A clone shares the data of the input it was cloned from: a job that
+/// does not [consume](Job::consumes_input) its input only reads it, so
+/// several workers of one process may run on clones of one input.
 #[derive(Debug, Clone)]
 pub struct JobInput {
     size: usize,
-    pub(crate) data: Vec<u64>,
+    pub(crate) data: Arc<Vec<u64>>,
 }
 
 impl JobInput {
     pub(crate) fn new(size: usize, data: Vec<u64>) -> Self {
-        Self { size, data }
+        Self {
+            size,
+            data: Arc::new(data),
+        }
     }
 
     /// The size this input was prepared for.

@@ -16,7 +16,9 @@
 //! encoded (see [`wire`](crate::wire)) and sent to every other worker through
 //! a timely exchange at timestamp k; once timely's progress tracking says
 //! round k is complete, every worker holds every block and folds them in
-//! order with `combine`, so every worker has the answer and can go on.
+//! order with `combine` (neighbours first, level by level, so a merge-like
+//! combine touches each item log2(blocks) times), so every worker has the
+//! answer and can go on.
 //! Only encoded partial results cross a process: their bytes are the
 //! payload that the run reports.
 //!
@@ -28,9 +30,10 @@
 //! new slot of the store.
 //!
 //! `join` runs both closures on the calling worker, one after the other:
-//! its closures capture borrowed, mutable state (merge sort's halves), and
-//! the capability offers no way to carry a closure's effects to another
-//! address space. A `map_reduce` inside a `join` branch is still spread,
+//! its closures may capture borrowed, mutable state (merge sort's halves
+//! within a part), and the capability offers no way to carry a closure's
+//! effects to another address space; a job spreads its work through
+//! `map_reduce`, whose leaves return what they made. A `map_reduce` inside a `join` branch is still spread,
 //! since every worker runs both branches in the same order. A `map_reduce`
 //! called from inside a leaf runs locally, on the worker that owns the leaf.
 
@@ -303,13 +306,33 @@ impl ClusterExec {
             assert!(slot.is_none(), "block {b} of round {round} arrived twice");
             *slot = Some(value);
         }
-        let mut values = slots
+        let values: Vec<V> = slots
             .into_iter()
             .enumerate()
-            .map(|(b, v)| v.unwrap_or_else(|| panic!("block {b} of round {round} never arrived")));
-        let first = values.next().expect("at least one block");
-        nested(|| values.fold(first, combine))
+            .map(|(b, v)| v.unwrap_or_else(|| panic!("block {b} of round {round} never arrived")))
+            .collect();
+        nested(|| fold_pairs(values, &combine))
     }
+}
+
+/// Folds `values` in order by combining neighbours, level by level: the
+/// same result as a left fold for an associative `combine`, and a combine
+/// whose cost grows with its operands (a merge) touches each item
+/// `log2(len)` times, not `len` times.
+fn fold_pairs<V>(mut values: Vec<V>, combine: &impl Fn(V, V) -> V) -> V {
+    assert!(!values.is_empty(), "at least one block");
+    while values.len() > 1 {
+        let mut next = Vec::with_capacity(values.len().div_ceil(2));
+        let mut it = values.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => combine(a, b),
+                None => a,
+            });
+        }
+        values = next;
+    }
+    values.pop().expect("one value left")
 }
 
 impl Exec for ClusterExec {

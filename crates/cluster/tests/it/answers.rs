@@ -62,3 +62,21 @@ fn results_cross_processes_and_are_counted() {
     );
     assert_eq!(one.wire_bytes, 0);
 }
+
+#[test]
+fn merge_sort_sorts_its_parts_apart_and_sends_them_sorted() {
+    let n = 100_000;
+    let reference = cvp_workloads::find("merge-sort")
+        .unwrap()
+        .reference(n)
+        .unwrap();
+    let run = Cluster::new(2, 1)
+        .run(worker_exe(), "merge-sort", n)
+        .unwrap();
+    assert_eq!(run.answer, reference);
+    // Each process sorts its half and sends it, 8 bytes an item, to the
+    // other: the whole input crosses once.
+    assert!(run.payload_bytes >= 8 * n as u64, "{run:?}");
+    assert!(run.payload_bytes < 8 * n as u64 + 1_000, "{run:?}");
+    assert!(run.replicated.is_empty(), "{run:?}");
+}

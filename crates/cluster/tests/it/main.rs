@@ -5,6 +5,7 @@
 
 mod answers;
 mod faults;
+mod specs;
 
 use std::path::Path;
 

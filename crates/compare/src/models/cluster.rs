@@ -1,6 +1,7 @@
 //! `cluster`: jobs on timely-dataflow, as `--processes` processes of
 //! `--threads` workers each, started by the runner on this machine over
-//! loopback (see cvp-cluster). Every process makes its own input and runs
+//! loopback (see cvp-cluster). Every process makes its own input (a spec
+//! job's processes read its file) and runs
 //! the job's program; each `map_reduce` is spread over all the workers and
 //! its partial results are exchanged. A run's wall time is the computation
 //! alone, measured by process 0; the start-up and the bytes exchanged are
@@ -86,14 +87,14 @@ impl Model for ClusterModel {
     }
 
     fn not_applicable(&self, workload: &Workload, _size: usize, _threads: usize) -> Option<String> {
-        match workload.shape() {
-            Shape::Job(_) if workload.origin() != &Origin::BuiltIn => Some(
-                "the cluster runs the catalogue's jobs: its processes rebuild a job from its name"
+        match (workload.shape(), workload.origin()) {
+            (Shape::Job(_), Origin::BuiltIn | Origin::Spec(_)) => None,
+            (Shape::Job(_), _) => Some(
+                "a job written in Rust lives in its own program; the cluster's processes run the cvp executable, which cannot build it"
                     .into(),
             ),
-            Shape::Job(_) => None,
-            Shape::Tasks(_) => Some("the cluster runs jobs, not task sets".into()),
-            Shape::Serve(_) => Some("the cluster runs jobs, not servers".into()),
+            (Shape::Tasks(_), _) => Some("the cluster runs jobs, not task sets".into()),
+            (Shape::Serve(_), _) => Some("the cluster runs jobs, not servers".into()),
         }
     }
 
@@ -111,7 +112,13 @@ impl Model for ClusterModel {
 
 impl Instance for Started {
     fn run_job(&mut self, job: &Job, input: &mut JobInput, trace: Option<&Recorder>) -> String {
-        match self.run_job_measured(job, input, trace) {
+        let workload = catalogue()
+            .iter()
+            .find(|w| matches!(w.shape(), Shape::Job(j) if j.is(job)))
+            .unwrap_or_else(|| {
+                panic!("the cluster runs a job it can name; this one is not in the catalogue")
+            });
+        match self.run_job_measured(workload, job, input, trace) {
             Ok(answer) => answer,
             Err(e) => panic!("{e}"),
         }
@@ -119,22 +126,17 @@ impl Instance for Started {
 
     fn run_job_measured(
         &mut self,
-        job: &Job,
+        workload: &Workload,
+        _job: &Job,
         input: &mut JobInput,
         _trace: Option<&Recorder>,
     ) -> Result<String, Error> {
         self.last = None;
-        let workload = catalogue()
-            .iter()
-            .find(|w| matches!(w.shape(), Shape::Job(j) if j.is(job)))
-            .ok_or_else(|| {
-                Error::Run("the cluster runs the catalogue's jobs; this job is not one".into())
-            })?;
-        // Each process makes its own input from the size: the runner's copy
-        // is not sent.
+        // Each process makes its own input from the size (a spec's processes
+        // read its file): the runner's copy is not sent.
         let run = self
             .cluster
-            .run(&self.exe, workload.name(), input.size())
+            .run_workload(&self.exe, workload, input.size())
             .map_err(|e| Error::Run(e.to_string()))?;
         self.last = Some(SelfMeasured {
             wall: run.compute,

@@ -111,9 +111,11 @@ pub(crate) trait Instance {
     fn run_job(&mut self, job: &Job, input: &mut JobInput, trace: Option<&Recorder>) -> String;
 
     /// Runs a job as [`run_job`](Self::run_job) does, for a model whose run
-    /// can fail without a panic (its processes may die).
+    /// can fail without a panic (its processes may die); `workload` is the
+    /// job's, for a model that must find the job again elsewhere.
     fn run_job_measured(
         &mut self,
+        _workload: &Workload,
         job: &Job,
         input: &mut JobInput,
         trace: Option<&Recorder>,
