@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use cvp_compare::{
-    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Point, Split,
+    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Placement, Point,
     Sweep, FRACTIONS,
 };
 use cvp_report::{render, serve, ServeStats};
@@ -51,6 +51,10 @@ fn rate(s: &str) -> Result<f64, String> {
         Ok(_) => Err("must be a positive number of requests per second".into()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+fn placement(s: &str) -> Result<Placement, String> {
+    s.parse()
 }
 
 fn mix(name: &str) -> Result<Mix, Failure> {
@@ -158,6 +162,12 @@ pub(crate) struct SweepArgs {
     /// The p99 objective, milliseconds.
     #[arg(long, default_value = "10", value_parser = seconds)]
     objective_ms: Duration,
+    /// Where the generator runs: `separate` (a CPU of its own, the server
+    /// on the others), `shared` (the server on every CPU, the generator on
+    /// the last), `auto` (separate where the server still gets two CPUs or
+    /// more; on two CPUs, shared for the mixes that compute).
+    #[arg(long, default_value = "auto", value_parser = placement)]
+    cpus: Placement,
     /// Where to write serve.json, serve.md and the charts.
     #[arg(long, default_value = "results/serve")]
     out: PathBuf,
@@ -179,29 +189,38 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
     };
     crate::check_out(&args.out)?;
     let _ = raise_fd_limit();
-    let split = Split::detect();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| split.server.len().max(1).min(available_cores()));
     let spec = Sweep {
         mixes,
         models,
-        threads,
+        threads: args.threads,
         fractions: FRACTIONS.to_vec(),
         duration: args.duration,
         connections: args.connections,
         // `--objective-ms 10` parsed as seconds: scale to milliseconds.
         objective: args.objective_ms / 1000,
         timeout: Duration::from_secs(1),
-        split: split.clone(),
+        placement: args.cpus,
+        cpus: Vec::new(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
+    let places: Vec<String> = spec
+        .mixes
+        .iter()
+        .map(|&m| {
+            let s = spec.split(m);
+            format!(
+                "{m}: server on CPUs {:?}, generator on {:?}{}",
+                s.server,
+                s.generator,
+                if s.shared() { " (shared)" } else { "" }
+            )
+        })
+        .collect();
     eprintln!(
-        "cvp: serve sweep of {} mixes x {} models, server on CPUs {:?}, generator on {:?}; at most {:.0} s",
+        "cvp: serve sweep of {} mixes x {} models ({}); at most {:.0} s",
         spec.mixes.len(),
         spec.models.len(),
-        split.server,
-        split.generator,
+        places.join("; "),
         spec.bound().as_secs_f64()
     );
     let result = serve_sweep(&spec, &mut |line| eprintln!("  {line}")).map_err(usage)?;
@@ -217,12 +236,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
     }
     for m in &result.mixes {
         for v in &m.verdicts {
-            let mark = match v.holds {
-                Some(true) => "holds",
-                Some(false) => "does not hold",
-                None => "not judged",
-            };
-            println!("{mark}: {}", v.text);
+            println!("{}: {}", v.judgement.label(), v.text);
         }
     }
     println!(

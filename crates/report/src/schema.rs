@@ -407,6 +407,11 @@ pub struct ServeStats {
     /// `reset`, `status`, `wrong`, `unsent`, ...), in name order.
     #[serde(default)]
     pub errors: Vec<(String, u64)>,
+    /// p99 of each of the equal windows the schedule is split into (by
+    /// due time): the point's noise band. Empty where windows were not
+    /// kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub window_p99_ns: Vec<u64>,
     /// The generator's lag (sent after due, on an idle connection), p99.
     pub lag_p99_ns: u64,
     /// Why the point does not measure the server (the generator lagged).

@@ -149,6 +149,10 @@ pub struct LoadReport {
     /// Latency of every due request, from when it was due, failed ones
     /// included, nanoseconds.
     pub latency: Histogram<u64>,
+    /// The same latencies split by when each request was due into five
+    /// equal windows of the schedule: the spread of their p99s
+    /// is the point's noise band.
+    pub windows: Vec<Histogram<u64>>,
     /// How late the generator acted on each due time, nanoseconds.
     pub lag: Histogram<u64>,
     /// Failed requests by kind (`refused`, `emfile`, `timeout`, `closed`,
@@ -182,6 +186,9 @@ impl LoadReport {
         })
     }
 }
+
+/// How many windows a point's schedule is split into for its noise band.
+pub(crate) const WINDOWS: usize = 5;
 
 /// Descriptors wanted for 10,000 connections with both ends in one
 /// process, and some to spare.
@@ -410,6 +417,9 @@ impl<'a> Generator<'a> {
                 sent: 0,
                 ok: 0,
                 latency: histogram()?,
+                windows: (0..WINDOWS)
+                    .map(|_| histogram())
+                    .collect::<Result<_, _>>()?,
                 lag: histogram()?,
                 errors: BTreeMap::new(),
                 connected: 0,
@@ -429,10 +439,21 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// Records one request's latency, from `due`, in the whole histogram
+    /// and in its window's.
+    fn record_latency(&mut self, due: Instant, now: Instant) {
+        let ns = nanos(now.saturating_duration_since(due)).max(1);
+        self.report.latency.saturating_record(ns);
+        let start = self.end.checked_sub(self.load.duration).unwrap_or(self.end);
+        let into = due.saturating_duration_since(start).as_secs_f64();
+        let w = (into / self.load.duration.as_secs_f64() * WINDOWS as f64) as usize;
+        if let Some(h) = self.report.windows.get_mut(w.min(WINDOWS - 1)) {
+            h.saturating_record(ns);
+        }
+    }
+
     fn fail(&mut self, kind: &str, due: Instant, now: Instant) {
-        self.report
-            .latency
-            .saturating_record(nanos(now.saturating_duration_since(due)).max(1));
+        self.record_latency(due, now);
         *self.report.errors.entry(kind.to_owned()).or_insert(0) += 1;
     }
 
@@ -757,9 +778,7 @@ impl<'a> Generator<'a> {
         } else if !right {
             self.fail("wrong", due, now);
         } else {
-            self.report
-                .latency
-                .saturating_record(nanos(now.saturating_duration_since(due)).max(1));
+            self.record_latency(due, now);
             self.report.ok += 1;
             if now <= self.end {
                 self.answered_in_time += 1;

@@ -65,16 +65,77 @@ impl Split {
     /// With two CPUs or more, the generator gets the last one and the
     /// server the others; on one CPU they share it.
     pub fn detect() -> Self {
-        let cpus = CpuSet::current().map(|s| s.cpus()).unwrap_or_default();
-        match cpus.split_last() {
-            Some((&last, rest)) if !rest.is_empty() => Split {
+        Self::place(Placement::Separate)
+    }
+
+    /// The CPUs of `placement` among those this process may use.
+    pub fn place(placement: Placement) -> Self {
+        Self::place_on(&CpuSet::current().map(|s| s.cpus()).unwrap_or_default(), placement)
+    }
+
+    /// The CPUs of `placement` among `cpus`: separate, the generator on
+    /// the last and the server on the others (on one CPU they share it);
+    /// shared, the server on all of them and the generator on the last.
+    pub fn place_on(cpus: &[usize], placement: Placement) -> Self {
+        match (placement, cpus.split_last()) {
+            (Placement::Separate, Some((&last, rest))) if !rest.is_empty() => Split {
                 server: rest.to_vec(),
                 generator: vec![last],
             },
-            _ => Split {
-                server: cpus.clone(),
-                generator: cpus,
+            (_, Some((&last, _))) => Split {
+                server: cpus.to_vec(),
+                generator: vec![last],
             },
+            (_, None) => Split {
+                server: Vec::new(),
+                generator: Vec::new(),
+            },
+        }
+    }
+
+    /// Whether the generator runs on one of the server's CPUs.
+    pub fn shared(&self) -> bool {
+        self.generator.iter().any(|c| self.server.contains(c))
+    }
+}
+
+/// Where the server and the generator run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// The generator on a CPU of its own, the server on the others.
+    Separate,
+    /// The server on every CPU, the generator on the last of them.
+    Shared,
+    /// Separate wherever that leaves the server two CPUs or more (three
+    /// CPUs or more); otherwise separate for the waiting mix (its claim is
+    /// about one core) and shared for the mixes that compute, whose claim
+    /// needs a server with more than one CPU.
+    Auto,
+}
+
+impl Placement {
+    /// The placement for `mix` among `cpus` CPUs ([`Placement::Auto`]
+    /// resolved).
+    pub fn resolve(self, mix: Mix, cpus: usize) -> Placement {
+        match self {
+            Placement::Auto if cpus >= 3 || !mix.computes() => Placement::Separate,
+            Placement::Auto => Placement::Shared,
+            p => p,
+        }
+    }
+}
+
+impl std::str::FromStr for Placement {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "separate" => Ok(Placement::Separate),
+            "shared" => Ok(Placement::Shared),
+            "auto" => Ok(Placement::Auto),
+            other => Err(format!(
+                "unknown CPU placement `{other}` (auto, separate or shared)"
+            )),
         }
     }
 }
@@ -136,6 +197,12 @@ pub(crate) fn stats(
             r.latency.max()
         },
         errors: r.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        window_p99_ns: r
+            .windows
+            .iter()
+            .filter(|h| !h.is_empty())
+            .map(|h| h.value_at_quantile(0.99))
+            .collect(),
         lag_p99_ns: if r.lag.is_empty() {
             0
         } else {

@@ -9,7 +9,7 @@ use cvp_report::serve::{verdicts, Curve, MixSweep, ServeSweep, SERVE_SCHEMA};
 
 use super::load::MAX_RATE;
 use super::mix::Mix;
-use super::point::{measure_point, Point, Split};
+use super::point::{measure_point, Placement, Point, Split};
 use crate::models::ModelInfo;
 use crate::Error;
 
@@ -20,8 +20,8 @@ pub struct Sweep {
     pub mixes: Vec<Mix>,
     /// The models (those without a server are left out).
     pub models: Vec<ModelInfo>,
-    /// `--threads` of every server.
-    pub threads: usize,
+    /// `--threads` of every server (`None`: as many as the server's CPUs).
+    pub threads: Option<usize>,
     /// Offered rates as fractions of the best capacity, ascending.
     pub fractions: Vec<f64>,
     /// How long each point's requests are due.
@@ -32,8 +32,11 @@ pub struct Sweep {
     pub objective: Duration,
     /// Deadline of each request.
     pub timeout: Duration,
-    /// Server and generator CPUs.
-    pub split: Split,
+    /// Where the server and the generator run ([`Placement::Auto`]
+    /// decides per mix).
+    pub placement: Placement,
+    /// The CPUs to place them on (empty: those this process may use).
+    pub cpus: Vec<usize>,
     /// The command line, for the report.
     pub command: String,
 }
@@ -58,12 +61,28 @@ impl Sweep {
         (per_probe + per_point * self.fractions.len() as u32) * models * mixes
     }
 
+    /// The server's and the generator's CPUs for `mix`.
+    pub fn split(&self, mix: Mix) -> Split {
+        let cpus = if self.cpus.is_empty() {
+            Split::place(Placement::Shared).server
+        } else {
+            self.cpus.clone()
+        };
+        Split::place_on(&cpus, self.placement.resolve(mix, cpus.len()))
+    }
+
+    /// Server threads for `split`.
+    pub fn threads(&self, split: &Split) -> usize {
+        self.threads.unwrap_or(split.server.len().max(1))
+    }
+
     fn point(&self, model: &ModelInfo, mix: Mix, rate: f64, duration: Duration) -> Point {
-        let mut p = Point::new(model.name, self.threads, mix, rate);
+        let split = self.split(mix);
+        let mut p = Point::new(model.name, self.threads(&split), mix, rate);
         p.connections = self.connections;
         p.duration = duration;
         p.timeout = self.timeout;
-        p.split = self.split.clone();
+        p.split = split;
         p
     }
 }
@@ -97,6 +116,7 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
         .collect();
     let mut mixes = Vec::new();
     for &mix in &spec.mixes {
+        let threads = spec.threads(&spec.split(mix));
         let mut curves: Vec<Curve> = models
             .iter()
             .map(|m| Curve {
@@ -105,7 +125,7 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
                 concurrent: m.concurrent,
                 parallel: m.parallel,
                 preemptive: m.preemptive,
-                threads: if m.threaded { spec.threads } else { 1 },
+                threads: if m.threaded { threads } else { 1 },
                 capacity_rps: 0.0,
                 points: Vec::new(),
                 stopped: None,
