@@ -168,7 +168,7 @@ pub(crate) struct SweepArgs {
     /// more; on two CPUs, shared for the mixes that compute).
     #[arg(long, default_value = "auto", value_parser = placement)]
     cpus: Placement,
-    /// Where to write serve.json, serve.md and the charts.
+    /// Where to write serve.json, serve.md, index.html and charts/.
     #[arg(long, default_value = "results/serve")]
     out: PathBuf,
 }
@@ -227,13 +227,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
     let json = serde_json::to_string_pretty(&result)?;
     std::fs::write(args.out.join("serve.json"), json + "\n")?;
     std::fs::write(args.out.join("serve.md"), serve::markdown(&result))?;
-    for m in &result.mixes {
-        if let Some(svg) = serve::latency_chart(m, result.objective_p99_ns)
-            .map_err(|e| anyhow::anyhow!("drawing the {} chart: {e}", m.mix))?
-        {
-            std::fs::write(args.out.join(format!("serve-{}.svg", m.mix)), svg)?;
-        }
-    }
+    cvp_report::visual::write_sweep(&args.out, &result)?;
     for m in &result.mixes {
         for v in &m.verdicts {
             println!("{}: {}", v.judgement.label(), v.text);

@@ -140,7 +140,11 @@ pub fn throughput_at(curve: &Curve, objective_ns: u64) -> Option<f64> {
     throughput_with(curve, objective_ns, |p| p.p99_ns)
 }
 
-fn throughput_with(curve: &Curve, objective_ns: u64, p99: impl Fn(&ServeStats) -> u64) -> Option<f64> {
+fn throughput_with(
+    curve: &Curve,
+    objective_ns: u64,
+    p99: impl Fn(&ServeStats) -> u64,
+) -> Option<f64> {
     let mut best = None;
     for p in &curve.points {
         match meets_at(p, objective_ns, p99(p)) {
@@ -217,7 +221,10 @@ fn cpu_list(cpus: &[usize]) -> String {
         [first, .., last] if last - first + 1 == cpus.len() => format!("CPUs {first}–{last}"),
         many => format!(
             "CPUs {}",
-            many.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+            many.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }
@@ -520,10 +527,11 @@ pub fn markdown(sweep: &ServeSweep) -> String {
     );
     for m in &sweep.mixes {
         s += &format!(
-            "\n## {}: {}\n\nBest capacity {} req/s. Chart: `serve-{}.svg`.\n\n",
+            "\n## {}: {}\n\nBest capacity {} req/s. Charts: `charts/serve-{}.svg`, `charts/throughput-{}.svg`.\n\n",
             m.mix,
             m.description,
             rps(m.capacity_rps),
+            m.mix,
             m.mix
         );
         s += &format!("| model | cores | capacity req/s | req/s at p99 ≤ {obj} | unreliable points | note |\n|---|---|---|---|---|---|\n");
@@ -803,7 +811,9 @@ mod test {
     /// generator up to `par` thousand, rates 1k to 8k.
     fn computing(one: usize, par: usize) -> MixSweep {
         let p99s = |knee: usize| -> Vec<f64> {
-            (1..=8).map(|k| if k <= knee { 2.0 } else { 40.0 }).collect()
+            (1..=8)
+                .map(|k| if k <= knee { 2.0 } else { 40.0 })
+                .collect()
         };
         let mut parallel = curve("p", true, true, true, &p99s(par));
         for p in &mut parallel.points {
@@ -826,10 +836,16 @@ mod test {
         assert_eq!(v[0].judgement, Judgement::Holds, "{}", v[0].text);
         // Knees: one core in [2000, 3000), parallel in [5000, 6000).
         let [lo, hi] = v[0].interval.expect("both curves miss somewhere");
-        assert!((lo - 5.0 / 3.0).abs() < 1e-9 && (hi - 3.0).abs() < 1e-9, "{lo} {hi}");
         assert!(
-            v[0].text.contains("(p: server on CPUs 0–1, generator on CPU 1, shared)")
-                && v[0].text.contains("(a: server on CPU 0, generator on CPU 1; p99"),
+            (lo - 5.0 / 3.0).abs() < 1e-9 && (hi - 3.0).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        assert!(
+            v[0].text
+                .contains("(p: server on CPUs 0–1, generator on CPU 1, shared)")
+                && v[0]
+                    .text
+                    .contains("(a: server on CPU 0, generator on CPU 1; p99"),
             "the placement of both curves is stated: {}",
             v[0].text
         );
@@ -857,7 +873,10 @@ mod test {
         m.curves[1].points[3].window_p99_ns = vec![2_000_000, 30_000_000];
         let v = verdicts(&m, 10_000_000);
         let [lo, _] = v[0].interval.unwrap();
-        assert!((lo - 1.0).abs() < 1e-9, "worst window: knee from 3000: {lo}");
+        assert!(
+            (lo - 1.0).abs() < 1e-9,
+            "worst window: knee from 3000: {lo}"
+        );
         assert_eq!(v[0].judgement, Judgement::TooNoisy, "{}", v[0].text);
         assert_eq!(p99_band(&m.curves[1].points[3]), (2_000_000, 30_000_000));
     }

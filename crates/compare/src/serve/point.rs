@@ -70,7 +70,10 @@ impl Split {
 
     /// The CPUs of `placement` among those this process may use.
     pub fn place(placement: Placement) -> Self {
-        Self::place_on(&CpuSet::current().map(|s| s.cpus()).unwrap_or_default(), placement)
+        Self::place_on(
+            &CpuSet::current().map(|s| s.cpus()).unwrap_or_default(),
+            placement,
+        )
     }
 
     /// The CPUs of `placement` among `cpus`: separate, the generator on
