@@ -124,10 +124,10 @@ fn meets_at(p: &ServeStats, objective_ns: u64, p99_ns: u64) -> Option<bool> {
     Some(p.failed() == 0 && p.achieved_rps >= KEPT_UP * p.offered_rps && p99_ns <= objective_ns)
 }
 
-/// A point's p99 band: the lowest and the highest p99 of its windows and
-/// of the whole point.
+/// A point's p99 band: the lowest and the highest of its p99 and of its
+/// p99s with each fifth of it left out ([`ServeStats::p99_leave_one_out_ns`]).
 pub fn p99_band(p: &ServeStats) -> (u64, u64) {
-    let all = || p.window_p99_ns.iter().copied().chain([p.p99_ns]);
+    let all = || p.p99_leave_one_out_ns.iter().copied().chain([p.p99_ns]);
     (
         all().min().unwrap_or(p.p99_ns),
         all().max().unwrap_or(p.p99_ns),
@@ -158,15 +158,15 @@ fn throughput_with(
 
 /// Where a curve's knee lies, the throughput at the objective bracketed
 /// by the rates offered either side of it and by the spread of each
-/// point's p99 across its windows.
+/// point's p99 band ([`p99_band`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Knee {
     /// [`throughput_at`]: on each point's whole p99.
     pub at: f64,
-    /// The throughput when each point is judged on its worst window (0:
+    /// The throughput when each point is judged on the top of its band (0:
     /// not even the lowest rate).
     pub low: f64,
-    /// The first rate offered that misses even on its best window: the
+    /// The first rate offered that misses even on the bottom of its band: the
     /// knee lies below it (`None`: no point missed).
     pub high: Option<f64>,
 }
@@ -233,12 +233,36 @@ fn cpu_list(cpus: &[usize]) -> String {
 /// generator on CPU 1, shared`.
 pub fn placement(p: &ServeStats) -> String {
     let shared = p.generator_cpus.iter().any(|c| p.server_cpus.contains(c));
-    format!(
-        "server on {}, generator on {}{}",
+    let mut s = format!(
+        "server on {}, generator on {}",
         cpu_list(&p.server_cpus),
         cpu_list(&p.generator_cpus),
-        if shared { ", shared" } else { "" }
-    )
+    );
+    if shared {
+        s += ", shared";
+        if let Some(pr) = &p.generator_priority {
+            s += &format!(", the generator at {pr}");
+        }
+    }
+    s
+}
+
+/// Where a mix's servers and generator ran, grouped:
+/// `interleave, threads-1core: server on CPU 0, generator on CPU 1`.
+pub fn placements(m: &MixSweep) -> Vec<String> {
+    let mut places: Vec<(String, Vec<&str>)> = Vec::new();
+    for c in &m.curves {
+        let Some(p) = c.points.first() else { continue };
+        let place = placement(p);
+        match places.iter_mut().find(|(pl, _)| *pl == place) {
+            Some((_, models)) => models.push(&c.model),
+            None => places.push((place, vec![&c.model])),
+        }
+    }
+    places
+        .iter()
+        .map(|(p, models)| format!("{}: {p}", models.join(", ")))
+        .collect()
 }
 
 /// The placement of a curve's points (the first point's; they share it).
@@ -303,7 +327,7 @@ pub fn verdicts(sweep: &MixSweep, objective_ns: u64) -> Vec<Verdict> {
                     interval: upper.map(|u| [lower, u]),
                     threshold: Some(EVENT_LOOP_MARGIN),
                     text: format!(
-                        "with {}, the event loop on one core ({}: {}) keeps p99 under {obj} up to {} req/s; one thread per connection on one core ({}: {}) only to {} req/s: {ratio:.2}x, {} (the interval from the rates offered either side of each knee and the spread of p99 across each point's windows; it must stay above {EVENT_LOOP_MARGIN}x)",
+                        "with {}, the event loop on one core ({}: {}) keeps p99 under {obj} up to {} req/s; one thread per connection on one core ({}: {}) only to {} req/s: {ratio:.2}x, {} (the interval from the rates offered either side of each knee and how far leaving out any fifth of a point moves its p99; it must stay above {EVENT_LOOP_MARGIN}x)",
                         sweep.description,
                         ec.model,
                         curve_placement(ec),
@@ -342,7 +366,7 @@ pub fn verdicts(sweep: &MixSweep, objective_ns: u64) -> Vec<Verdict> {
                     interval: upper.map(|u| [lower, u]),
                     threshold: Some(PARALLEL_MARGIN),
                     text: format!(
-                        "with {}, one core bends at about {} req/s ({}: {}; p99 under {obj}); the best parallel model ({}: {}) goes to {} req/s: {ratio:.1}x, {} (the interval from the rates offered either side of each knee and the spread of p99 across each point's windows; it must stay above {PARALLEL_MARGIN}x). The generator's lag p99 at the parallel model's points up to its knee was at most {} (a point over {} is left out); latency counts from when each request was due, so a generator slowed by a CPU it shares adds to the parallel model's latency instead of hiding it",
+                        "with {}, one core bends at about {} req/s ({}: {}; p99 under {obj}); the best parallel model ({}: {}) goes to {} req/s: {ratio:.1}x, {} (the interval from the rates offered either side of each knee and how far leaving out any fifth of a point moves its p99; it must stay above {PARALLEL_MARGIN}x). The generator's lag p99 at the parallel model's points up to its knee was at most {} (a point over {} is left out); latency counts from when each request was due, so a generator slowed by a CPU it shares adds to the parallel model's latency instead of hiding it",
                         sweep.description,
                         rps(ok.at),
                         oc.model,
@@ -418,7 +442,7 @@ pub fn cell_verdicts(cells: &[Cell]) -> Vec<Verdict> {
                 interval: Some([lower, upper]),
                 threshold: Some(1.0),
                 text: format!(
-                    "at {} req/s of the {} mix, the event loop on one core ({}) answers with p99 {}; one thread per connection on one core ({}) with p99 {}: {ratio:.2}x, between {lower:.2}x and {upper:.2}x across each point's windows",
+                    "at {} req/s of the {} mix, the event loop on one core ({}) answers with p99 {}; one thread per connection on one core ({}) with p99 {}: {ratio:.2}x, between {lower:.2}x and {upper:.2}x with any fifth of either point left out",
                     rps(e.offered_rps),
                     e.mix,
                     ec.model,
@@ -446,8 +470,9 @@ const MAX_LAG_P99_NS: u64 = 1_000_000;
 
 /// A serve claim as decided. It rests on percentiles of one HDR histogram
 /// per point; its interval comes from the rates offered either side of
-/// each knee and from the spread of p99 across each point's windows
-/// ([`ServeStats::window_p99_ns`]), so it says how far the spacing of the
+/// each knee and from how far leaving out any fifth of a point moves its
+/// p99
+/// ([`ServeStats::p99_leave_one_out_ns`]), so it says how far the spacing of the
 /// points and the noise leave the answer open. A point the generator
 /// could not keep time for is left out before it is judged.
 struct Decided {
@@ -527,12 +552,13 @@ pub fn markdown(sweep: &ServeSweep) -> String {
     );
     for m in &sweep.mixes {
         s += &format!(
-            "\n## {}: {}\n\nBest capacity {} req/s. Charts: `charts/serve-{}.svg`, `charts/throughput-{}.svg`.\n\n",
+            "\n## {}: {}\n\nBest capacity {} req/s. Charts: `charts/serve-{}.svg`, `charts/throughput-{}.svg`. CPUs: {}.\n\n",
             m.mix,
             m.description,
             rps(m.capacity_rps),
             m.mix,
-            m.mix
+            m.mix,
+            placements(m).join("; ")
         );
         s += &format!("| model | cores | capacity req/s | req/s at p99 ≤ {obj} | unreliable points | note |\n|---|---|---|---|---|---|\n");
         for c in &m.curves {
@@ -552,7 +578,7 @@ pub fn markdown(sweep: &ServeSweep) -> String {
                 note
             );
         }
-        s += "\n| model | offered | achieved | p50 | p99 | p99 across windows | p99.9 | errors | lag p99 | CPUs |\n|---|---|---|---|---|---|---|---|---|---|\n";
+        s += "\n| model | offered | achieved | p50 | p99 | p99, a fifth left out | p99.9 | errors | lag p99 | CPUs |\n|---|---|---|---|---|---|---|---|---|---|\n";
         for c in &m.curves {
             for p in &c.points {
                 let errors: Vec<String> =
@@ -716,11 +742,12 @@ mod test {
             p999_ns: (p99_ms * 2e6) as u64,
             max_ns: (p99_ms * 3e6) as u64,
             errors: Vec::new(),
-            window_p99_ns: Vec::new(),
+            p99_leave_one_out_ns: Vec::new(),
             lag_p99_ns: 10_000,
             unreliable: None,
             server_cpus: vec![0],
             generator_cpus: vec![1],
+            generator_priority: None,
             refused_by_server: 0,
             refusal: None,
         }
@@ -866,16 +893,16 @@ mod test {
     }
 
     #[test]
-    fn a_noisy_window_widens_the_interval() {
+    fn a_noisy_fifth_widens_the_interval() {
         let mut m = computing(2, 5);
         // The parallel model's 4000 req/s point meets on its whole p99 but
-        // one of its windows is over the objective.
-        m.curves[1].points[3].window_p99_ns = vec![2_000_000, 30_000_000];
+        // with one fifth left out it is over the objective.
+        m.curves[1].points[3].p99_leave_one_out_ns = vec![2_000_000, 30_000_000];
         let v = verdicts(&m, 10_000_000);
         let [lo, _] = v[0].interval.unwrap();
         assert!(
             (lo - 1.0).abs() < 1e-9,
-            "worst window: knee from 3000: {lo}"
+            "top of the band: knee from 3000: {lo}"
         );
         assert_eq!(v[0].judgement, Judgement::TooNoisy, "{}", v[0].text);
         assert_eq!(p99_band(&m.curves[1].points[3]), (2_000_000, 30_000_000));

@@ -499,11 +499,12 @@ fn serve_point(mix: &str, offered: f64, p99_ms: f64, server: &[usize]) -> cvp_re
         p999_ns: ns(p99_ms * 1.5),
         max_ns: ns(p99_ms * 2.0),
         errors: Vec::new(),
-        window_p99_ns: vec![ns(p99_ms * 0.9), ns(p99_ms * 1.1)],
+        p99_leave_one_out_ns: vec![ns(p99_ms * 0.9), ns(p99_ms * 1.1)],
         lag_p99_ns: 150_000,
         unreliable: None,
         server_cpus: server.to_vec(),
         generator_cpus: vec![1],
+        generator_priority: None,
         refused_by_server: 0,
         refusal: None,
     }

@@ -292,8 +292,8 @@ fn throughput_caption(objective_ns: u64) -> String {
         "Bar: the highest offered rate at which the model kept p99 under {} with every request \
          answered right and at least {:.0}% of the rate served, every lower rate it was offered \
          meeting it too (points where the generator lagged left out). Whisker: the knee's \
-         bracket, from the rate reached when each point is judged on its worst window to the \
-         first rate missed even on its best. Tick: its capacity, the rate it achieved when \
+         bracket, from the rate reached when each point is judged on the highest p99 it has \
+         with any fifth of it left out, to the first rate missed even on the lowest. Tick: its capacity, the rate it achieved when \
          offered far more.",
         fmt_ns(objective_ns as f64),
         KEPT_UP * 100.0
@@ -303,19 +303,7 @@ fn throughput_caption(objective_ns: u64) -> String {
 /// The caption of a mix's latency chart: what it draws, and where the
 /// servers and the generator ran.
 fn latency_caption(m: &MixSweep, objective_ns: u64) -> String {
-    let mut places: Vec<(String, Vec<&str>)> = Vec::new();
-    for c in &m.curves {
-        let Some(p) = c.points.first() else { continue };
-        let place = placement(p);
-        match places.iter_mut().find(|(pl, _)| *pl == place) {
-            Some((_, models)) => models.push(&c.model),
-            None => places.push((place, vec![&c.model])),
-        }
-    }
-    let places: Vec<String> = places
-        .iter()
-        .map(|(p, models)| format!("{}: {p}", models.join(", ")))
-        .collect();
+    let places = crate::serve::placements(m);
     format!(
         "p50, p99 and p99.9 latency (log axis, counted from when each request was due) against \
          the offered rate, one line per model; a hollow marker: the generator lagged and the \
@@ -477,12 +465,12 @@ fn curve_table(out: &mut String, m: &MixSweep, objective_ns: u64) {
         );
     }
     out.push_str("</tbody></table></div>\n");
-    let windows = m
+    let fifths = m
         .curves
         .iter()
         .flat_map(|c| c.points.iter())
-        .any(|p| !p.window_p99_ns.is_empty());
-    if !windows {
-        out.push_str("<p class=\"none\">No per-window p99 was kept: the brackets come from the rates offered alone.</p>\n");
+        .any(|p| !p.p99_leave_one_out_ns.is_empty());
+    if !fifths {
+        out.push_str("<p class=\"none\">No point kept its fifths apart: the brackets come from the rates offered alone.</p>\n");
     }
 }
