@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use cvp_compare::{
     available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Placement, Point,
-    Sweep, FRACTIONS,
+    Split, Sweep, FRACTIONS,
 };
 use cvp_report::{render, serve, ServeStats};
 
@@ -40,6 +40,10 @@ pub(crate) struct ServeArgs {
     /// Seconds each request may take before it counts as timed out.
     #[arg(long, default_value = "1", value_parser = seconds)]
     timeout: Duration,
+    /// Where the generator runs: `separate`, `shared` or `auto` (as in
+    /// `cvp serve-sweep`).
+    #[arg(long, default_value = "auto", value_parser = placement)]
+    cpus: Placement,
     /// Print the point as JSON.
     #[arg(long)]
     json: bool,
@@ -77,6 +81,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     p.connections = args.connections;
     p.duration = args.duration;
     p.timeout = args.timeout;
+    let cpus = Split::place(Placement::Shared).server;
+    p.split = Split::place_on(&cpus, args.cpus.resolve(mix, cpus.len()));
     if let Some(seed) = args.poisson {
         p.arrivals = Arrivals::Poisson { seed };
     }
@@ -129,10 +135,7 @@ fn print_point(model: &str, s: &ServeStats) {
             .map(|u| format!(": UNRELIABLE, {u}"))
             .unwrap_or_default()
     );
-    println!(
-        "  cpus      server {:?}, generator {:?}",
-        s.server_cpus, s.generator_cpus
-    );
+    println!("  cpus      {}", serve::placement(s));
     if s.refused_by_server > 0 {
         println!(
             "  server refused {} connections: {}",

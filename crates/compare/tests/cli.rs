@@ -55,6 +55,11 @@ fn unknown_names() {
         "unknown preset `huge`",
     );
     bad(&["compare", "--preset", "huge"], "unknown preset `huge`");
+    bad(
+        &["serve-sweep", "--cpus", "both"],
+        "unknown CPU placement `both`",
+    );
+    bad(&["serve", "--cpus", "half"], "unknown CPU placement `half`");
 }
 
 #[test]

@@ -437,10 +437,10 @@ pub(crate) fn sweep_page(sweep: &ServeSweep, figures: &[Vec<Figure>]) -> String 
 }
 
 fn curve_table(out: &mut String, m: &MixSweep, objective_ns: u64) {
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<div class=\"scroll\"><table class=\"serve\"><thead><tr><th>model</th><th>capacity</th>\
-         <th>at p99 ≤ {}</th><th>bracket</th><th>unreliable</th><th>CPUs</th></tr></thead><tbody>\n",
+         <th>at p99 ≤ {}</th><th>bracket</th><th>unreliable</th><th>CPUs</th></tr></thead><tbody>",
         fmt_ns(objective_ns as f64)
     );
     for c in &m.curves {
