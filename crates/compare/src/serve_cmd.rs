@@ -227,10 +227,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
         spec.bound().as_secs_f64()
     );
     let result = serve_sweep(&spec, &mut |line| eprintln!("  {line}")).map_err(usage)?;
-    let json = serde_json::to_string_pretty(&result)?;
-    std::fs::write(args.out.join("serve.json"), json + "\n")?;
-    std::fs::write(args.out.join("serve.md"), serve::markdown(&result))?;
-    cvp_report::visual::write_sweep(&args.out, &result)?;
+    write_sweep(&args.out, &result)?;
     for m in &result.mixes {
         for v in &m.verdicts {
             println!("{}: {}", v.judgement.label(), v.text);
@@ -240,6 +237,45 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
         "wrote {} in {:.0} s",
         args.out.join("serve.md").display(),
         result.elapsed_s
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `serve.json`, `serve.md`, `index.html` and `charts/` of a sweep.
+fn write_sweep(dir: &std::path::Path, sweep: &cvp_report::serve::ServeSweep) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(sweep)?;
+    std::fs::write(dir.join("serve.json"), json + "\n")?;
+    std::fs::write(dir.join("serve.md"), serve::markdown(sweep))?;
+    cvp_report::visual::write_sweep(dir, sweep)?;
+    Ok(())
+}
+
+/// `cvp render DIR` of a folder holding a sweep's `serve.json`: its claims
+/// judged again with this build's rules, and its tables, charts and page
+/// drawn again, without measuring.
+pub(crate) fn render_sweep(dir: &std::path::Path) -> Result<ExitCode, Failure> {
+    let path = dir.join("serve.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let mut sweep: cvp_report::serve::ServeSweep = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("{}: not a serve sweep: {e}", path.display())))?;
+    if sweep.schema != cvp_report::serve::SERVE_SCHEMA {
+        return Err(usage(format!(
+            "{}: serve schema {}, this build reads {}",
+            path.display(),
+            sweep.schema,
+            cvp_report::serve::SERVE_SCHEMA
+        )));
+    }
+    for m in &mut sweep.mixes {
+        m.verdicts = serve::verdicts(m, sweep.objective_p99_ns);
+    }
+    crate::check_out(dir)?;
+    write_sweep(dir, &sweep)?;
+    println!(
+        "rendered {} from {}",
+        dir.join("index.html").display(),
+        path.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -484,6 +484,7 @@ details summary { cursor: pointer; }
 table { border-collapse: collapse; font-size: 12.5px; margin-bottom: 10px; }
 th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.fits td[colspan] { white-space: normal; text-align: left; }
+td.place { white-space: normal; text-align: left; min-width: 11em; }
 th:first-child, td:first-child, td.answer { text-align: left; }
 tr.bad td { color: #d62728; font-weight: bold; } tr.na td { color: #888; }
 tr:target td { background: #fff3b0; }
