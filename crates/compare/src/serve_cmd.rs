@@ -242,7 +242,10 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Writes `serve.json`, `serve.md`, `index.html` and `charts/` of a sweep.
-fn write_sweep(dir: &std::path::Path, sweep: &cvp_report::serve::ServeSweep) -> Result<(), Failure> {
+fn write_sweep(
+    dir: &std::path::Path,
+    sweep: &cvp_report::serve::ServeSweep,
+) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(sweep)?;
     std::fs::write(dir.join("serve.json"), json + "\n")?;
     std::fs::write(dir.join("serve.md"), serve::markdown(sweep))?;
@@ -255,8 +258,8 @@ fn write_sweep(dir: &std::path::Path, sweep: &cvp_report::serve::ServeSweep) -> 
 /// drawn again, without measuring.
 pub(crate) fn render_sweep(dir: &std::path::Path) -> Result<ExitCode, Failure> {
     let path = dir.join("serve.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
     let mut sweep: cvp_report::serve::ServeSweep = serde_json::from_str(&text)
         .map_err(|e| usage(format!("{}: not a serve sweep: {e}", path.display())))?;
     if sweep.schema != cvp_report::serve::SERVE_SCHEMA {
