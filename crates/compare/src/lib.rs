@@ -74,7 +74,7 @@ pub use plan::{
 pub use serve::sweep as serve_sweep;
 pub use serve::{
     measure_point, raise_fd_limit, run_load, serve_not_applicable, Arrivals, Load, LoadReport, Mix,
-    Point, Server, Split, Sweep, FRACTIONS, MAX_LAG_P99,
+    Placement, Point, Server, Split, Sweep, FRACTIONS, MAX_LAG_P99,
 };
 pub use server::EchoServer;
 pub use timeline::{record_timelines, record_timelines_of};

@@ -712,6 +712,9 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
 
 fn render_saved(dir: &Path) -> Result<ExitCode, Failure> {
     let path = dir.join("report.json");
+    if !path.exists() && dir.join("serve.json").exists() {
+        return serve_cmd::render_sweep(dir);
+    }
     let mut report = cvp_report::read(&path).map_err(|e| usage(e.to_string()))?;
     // Verdicts are judged again with this build's rules, from the cells
     // and the machine as measured; report.json is rewritten with them.

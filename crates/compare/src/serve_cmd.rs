@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::Args;
 use cvp_compare::{
-    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Point, Split,
-    Sweep, FRACTIONS,
+    available_cores, measure_point, raise_fd_limit, serve_sweep, Arrivals, Mix, Placement, Point,
+    Split, Sweep, FRACTIONS,
 };
 use cvp_report::{render, serve, ServeStats};
 
@@ -40,6 +40,10 @@ pub(crate) struct ServeArgs {
     /// Seconds each request may take before it counts as timed out.
     #[arg(long, default_value = "1", value_parser = seconds)]
     timeout: Duration,
+    /// Where the generator runs: `separate`, `shared` or `auto` (as in
+    /// `cvp serve-sweep`).
+    #[arg(long, default_value = "auto", value_parser = placement)]
+    cpus: Placement,
     /// Print the point as JSON.
     #[arg(long)]
     json: bool,
@@ -51,6 +55,10 @@ fn rate(s: &str) -> Result<f64, String> {
         Ok(_) => Err("must be a positive number of requests per second".into()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+fn placement(s: &str) -> Result<Placement, String> {
+    s.parse()
 }
 
 fn mix(name: &str) -> Result<Mix, Failure> {
@@ -73,6 +81,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     p.connections = args.connections;
     p.duration = args.duration;
     p.timeout = args.timeout;
+    let cpus = Split::place(Placement::Shared).server;
+    p.split = Split::place_on(&cpus, args.cpus.resolve(mix, cpus.len()));
     if let Some(seed) = args.poisson {
         p.arrivals = Arrivals::Poisson { seed };
     }
@@ -131,11 +141,7 @@ fn print_point(model: &str, s: &ServeStats) {
             .map(|u| format!(": UNRELIABLE, {u}"))
             .unwrap_or_default()
     );
-    outln!(
-        "  cpus      server {:?}, generator {:?}",
-        s.server_cpus,
-        s.generator_cpus
-    );
+    outln!("  cpus      {}", serve::placement(s));
     if s.refused_by_server > 0 {
         outln!(
             "  server refused {} connections: {}",
@@ -165,7 +171,13 @@ pub(crate) struct SweepArgs {
     /// The p99 objective, milliseconds.
     #[arg(long, default_value = "10", value_parser = seconds)]
     objective_ms: Duration,
-    /// Where to write serve.json, serve.md and the charts.
+    /// Where the generator runs: `separate` (a CPU of its own, the server
+    /// on the others), `shared` (the server on every CPU, the generator on
+    /// the last), `auto` (separate where the server still gets two CPUs or
+    /// more; on two CPUs, shared for the mixes that compute).
+    #[arg(long, default_value = "auto", value_parser = placement)]
+    cpus: Placement,
+    /// Where to write serve.json, serve.md, index.html and charts/.
     #[arg(long, default_value = "results/serve")]
     out: PathBuf,
 }
@@ -186,56 +198,93 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
     };
     crate::check_out(&args.out)?;
     let _ = raise_fd_limit();
-    let split = Split::detect();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| split.server.len().max(1).min(available_cores()));
     let spec = Sweep {
         mixes,
         models,
-        threads,
+        threads: args.threads,
         fractions: FRACTIONS.to_vec(),
         duration: args.duration,
         connections: args.connections,
         // `--objective-ms 10` parsed as seconds: scale to milliseconds.
         objective: args.objective_ms / 1000,
         timeout: Duration::from_secs(1),
-        split: split.clone(),
+        placement: args.cpus,
+        cpus: Vec::new(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
+    let places: Vec<String> = spec
+        .mixes
+        .iter()
+        .map(|&m| {
+            let s = spec.split(m);
+            format!(
+                "{m}: server on CPUs {:?}, generator on {:?}{}",
+                s.server,
+                s.generator,
+                if s.shared() { " (shared)" } else { "" }
+            )
+        })
+        .collect();
     eprintln!(
-        "cvp: serve sweep of {} mixes x {} models, server on CPUs {:?}, generator on {:?}; at most {:.0} s",
+        "cvp: serve sweep of {} mixes x {} models ({}); at most {:.0} s",
         spec.mixes.len(),
         spec.models.len(),
-        split.server,
-        split.generator,
+        places.join("; "),
         spec.bound().as_secs_f64()
     );
     let result = serve_sweep(&spec, &mut |line| eprintln!("  {line}")).map_err(usage)?;
-    let json = serde_json::to_string_pretty(&result)?;
-    std::fs::write(args.out.join("serve.json"), json + "\n")?;
-    std::fs::write(args.out.join("serve.md"), serve::markdown(&result))?;
-    for m in &result.mixes {
-        if let Some(svg) = serve::latency_chart(m, result.objective_p99_ns)
-            .map_err(|e| anyhow::anyhow!("drawing the {} chart: {e}", m.mix))?
-        {
-            std::fs::write(args.out.join(format!("serve-{}.svg", m.mix)), svg)?;
-        }
-    }
+    write_sweep(&args.out, &result)?;
     for m in &result.mixes {
         for v in &m.verdicts {
-            let mark = match v.holds {
-                Some(true) => "holds",
-                Some(false) => "does not hold",
-                None => "not judged",
-            };
-            outln!("{mark}: {}", v.text);
+            outln!("{}: {}", v.judgement.label(), v.text);
         }
     }
     outln!(
         "wrote {} in {:.0} s",
         args.out.join("serve.md").display(),
         result.elapsed_s
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `serve.json`, `serve.md`, `index.html` and `charts/` of a sweep.
+fn write_sweep(
+    dir: &std::path::Path,
+    sweep: &cvp_report::serve::ServeSweep,
+) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(sweep)?;
+    std::fs::write(dir.join("serve.json"), json + "\n")?;
+    std::fs::write(dir.join("serve.md"), serve::markdown(sweep))?;
+    cvp_report::visual::write_sweep(dir, sweep)?;
+    Ok(())
+}
+
+/// `cvp render DIR` of a folder holding a sweep's `serve.json`: its claims
+/// judged again with this build's rules, and its tables, charts and page
+/// drawn again, without measuring.
+pub(crate) fn render_sweep(dir: &std::path::Path) -> Result<ExitCode, Failure> {
+    let path = dir.join("serve.json");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let mut sweep: cvp_report::serve::ServeSweep = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("{}: not a serve sweep: {e}", path.display())))?;
+    if sweep.schema != cvp_report::serve::SERVE_SCHEMA {
+        return Err(usage(format!(
+            "{}: serve schema {}, this build reads {}",
+            path.display(),
+            sweep.schema,
+            cvp_report::serve::SERVE_SCHEMA
+        )));
+    }
+    for m in &mut sweep.mixes {
+        m.verdicts = serve::verdicts(m, sweep.objective_p99_ns);
+    }
+    crate::check_out(dir)?;
+    write_sweep(dir, &sweep)?;
+    outln!(
+        "rendered {} from {}",
+        dir.join("index.html").display(),
+        path.display()
     );
     Ok(ExitCode::SUCCESS)
 }

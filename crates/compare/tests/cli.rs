@@ -55,6 +55,11 @@ fn unknown_names() {
         "unknown preset `huge`",
     );
     bad(&["compare", "--preset", "huge"], "unknown preset `huge`");
+    bad(
+        &["serve-sweep", "--cpus", "both"],
+        "unknown CPU placement `both`",
+    );
+    bad(&["serve", "--cpus", "half"], "unknown CPU placement `half`");
 }
 
 #[test]
@@ -356,4 +361,37 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(first.starts_with('{'), "{first}");
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn render_redraws_a_saved_sweep_and_refuses_a_broken_one() {
+    let dir = std::env::temp_dir().join(format!("cvp-render-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    let saved = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../results/serve-2core-vm/serve.json"
+    );
+    std::fs::copy(saved, dir.join("serve.json")).unwrap();
+    let out = cvp(&["render", d]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "index.html",
+        "serve.md",
+        "charts/serve-computing.svg",
+        "charts/throughput-mixed.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} not drawn");
+    }
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        page.contains("data-page=\"serve\"") && page.contains("data-chart=\"serve-waiting.svg\"")
+    );
+    std::fs::write(dir.join("serve.json"), "{\"schema\": 1}").unwrap();
+    bad(&["render", d], "not a serve sweep");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -356,3 +356,86 @@ fn small_page() -> String {
     let _ = std::fs::remove_dir_all(out);
     html
 }
+
+/// A sweep's page (`cvp serve-sweep`) passes its own check in the browser,
+/// on screen and on A4: a one-core model and a parallel one sharing the
+/// generator's CPU, at five offered rates, with one point the generator
+/// lagged on.
+#[test]
+fn a_sweep_page_passes_its_check() {
+    use cvp_report::serve::{verdicts, Curve, MixSweep, ServeSweep, SERVE_SCHEMA};
+    use cvp_report::{Role, ServeStats};
+    if !browser_present() {
+        return;
+    }
+    let point = |rate: f64, p99_ms: f64, server: Vec<usize>| ServeStats {
+        mix: "computing".into(),
+        connections: 64,
+        arrivals: "constant".into(),
+        duration_s: 1.0,
+        offered_rps: rate,
+        achieved_rps: rate,
+        due: rate as u64,
+        ok: rate as u64,
+        p50_ns: (p99_ms * 4e5) as u64,
+        p99_ns: (p99_ms * 1e6) as u64,
+        p999_ns: (p99_ms * 1.4e6) as u64,
+        max_ns: (p99_ms * 2e6) as u64,
+        errors: Vec::new(),
+        p99_leave_one_out_ns: vec![(p99_ms * 0.8e6) as u64, (p99_ms * 1.2e6) as u64],
+        lag_p99_ns: 120_000,
+        unreliable: None,
+        server_cpus: server,
+        generator_cpus: vec![1],
+        generator_priority: None,
+        refused_by_server: 0,
+        refusal: None,
+    };
+    let rates = [100.0, 250.0, 500.0, 700.0, 850.0];
+    let curve = |model: &str, parallel: bool, knee: f64, server: Vec<usize>| Curve {
+        model: model.into(),
+        role: Role::Other,
+        concurrent: true,
+        parallel,
+        preemptive: parallel,
+        threads: if parallel { 2 } else { 1 },
+        capacity_rps: knee * 1.1,
+        points: rates
+            .iter()
+            .map(|&r| point(r, if r <= knee { 2.5 } else { 200.0 }, server.clone()))
+            .collect(),
+        stopped: None,
+        failed: None,
+    };
+    let mut one = curve("tokio-current-thread", false, 250.0, vec![0]);
+    one.points[1].unreliable = Some("the generator sent late".into());
+    let mut m = MixSweep {
+        mix: "computing".into(),
+        description: "2 ms of computing per request".into(),
+        capacity_rps: 900.0,
+        rates: rates.to_vec(),
+        curves: vec![one, curve("threads", true, 700.0, vec![0, 1])],
+        verdicts: Vec::new(),
+    };
+    m.verdicts = verdicts(&m, 10_000_000);
+    let sweep = ServeSweep {
+        schema: SERVE_SCHEMA,
+        machine: cvp_compare::detect_machine(),
+        started_unix: 0,
+        elapsed_s: 30.0,
+        objective_p99_ns: 10_000_000,
+        command: "cvp serve-sweep --mix computing".into(),
+        mixes: vec![m],
+    };
+    let out = temp_dir("sweep");
+    let files = cvp_report::visual::write_sweep(&out, &sweep).unwrap();
+    let page = files[0].clone();
+    let dom = headless(&page, &["--dump-dom"]);
+    let (check, why) = page_check(&dom);
+    assert_eq!(check, "ok", "the sweep page's check failed: {why}");
+    assert_eq!(body_attr(&dom, "data-charts"), "2");
+    let dom = headless_at(&page, "#print", &["--dump-dom", "--window-size=703,1000"]);
+    let (check, why) = page_check(&dom);
+    assert_eq!(check, "ok", "the sweep page does not fit A4: {why}");
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -407,6 +407,11 @@ pub struct ServeStats {
     /// `reset`, `status`, `wrong`, `unsent`, ...), in name order.
     #[serde(default)]
     pub errors: Vec<(String, u64)>,
+    /// The point's noise band: its schedule is split into five equal
+    /// windows by due time, and this is the p99 of the point with each
+    /// window left out in turn. Empty where windows were not kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub p99_leave_one_out_ns: Vec<u64>,
     /// The generator's lag (sent after due, on an idle connection), p99.
     pub lag_p99_ns: u64,
     /// Why the point does not measure the server (the generator lagged).
@@ -418,6 +423,10 @@ pub struct ServeStats {
     /// CPUs the generator was pinned to (empty: unpinned).
     #[serde(default)]
     pub generator_cpus: Vec<usize>,
+    /// The priority the generator ran at, above the server's, so that a
+    /// server sharing its CPU cannot hold it back (`None`: not raised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_priority: Option<String>,
     /// Connections the server could not serve (no thread, no descriptor).
     #[serde(default)]
     pub refused_by_server: u64,

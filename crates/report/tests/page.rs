@@ -476,3 +476,151 @@ fn a_saved_folder_draws_its_timelines_again() {
     assert_eq!(first, again, "the same page from the saved runs");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A point of a server under load: `p99_ms` at `offered` req/s, the
+/// server on `server` and the generator on CPU 1.
+fn serve_point(mix: &str, offered: f64, p99_ms: f64, server: &[usize]) -> cvp_report::ServeStats {
+    let ns = |ms: f64| (ms * 1e6) as u64;
+    cvp_report::ServeStats {
+        mix: mix.into(),
+        connections: 64,
+        arrivals: "constant".into(),
+        duration_s: 1.0,
+        offered_rps: offered,
+        achieved_rps: if p99_ms < 100.0 {
+            offered
+        } else {
+            offered / 2.0
+        },
+        due: offered as u64,
+        ok: offered as u64,
+        p50_ns: ns(p99_ms / 3.0),
+        p99_ns: ns(p99_ms),
+        p999_ns: ns(p99_ms * 1.5),
+        max_ns: ns(p99_ms * 2.0),
+        errors: Vec::new(),
+        p99_leave_one_out_ns: vec![ns(p99_ms * 0.9), ns(p99_ms * 1.1)],
+        lag_p99_ns: 150_000,
+        unreliable: None,
+        server_cpus: server.to_vec(),
+        generator_cpus: vec![1],
+        generator_priority: None,
+        refused_by_server: 0,
+        refusal: None,
+    }
+}
+
+#[test]
+fn serve_cells_draw_their_latency_and_where_they_ran() {
+    let w = "serve-waiting";
+    let mut cells = vec![
+        cell(w, Class::Io, INTERLEAVE, Status::Ok, &[1000.0], 1000.0),
+        cell(w, Class::Io, THREADS, Status::Ok, &[1000.0], 1000.0),
+        cell(w, Class::Io, SEQUENTIAL, Status::Failed, &[], 1000.0),
+    ];
+    cells[0].serve = Some(serve_point("waiting", 2000.0, 1.5, &[0]));
+    let mut lagged = serve_point("waiting", 2000.0, 4.0, &[0]);
+    lagged.unreliable = Some("the generator sent late".into());
+    lagged.errors = vec![("timeout".into(), 3)];
+    cells[1].serve = Some(lagged);
+    let dir = temp_dir("serve-cells");
+    write(&dir, &report(cells), &[]).unwrap();
+    let html = checked_page(&dir);
+    assert!(html.contains("data-chart=\"serve-serve-waiting.svg\""));
+    let svg = std::fs::read_to_string(dir.join("charts/serve-serve-waiting.svg")).unwrap();
+    assert!(svg.contains("latency at 2000 req/s offered, 64 connections"));
+    assert!(
+        svg.contains("3 failed, unreliable"),
+        "failures and lag are on the chart"
+    );
+    assert!(
+        svg.contains("FAILED"),
+        "a cell without a point says why on the chart"
+    );
+    assert!(html.contains("<td class=\"place\">server on CPU 0, generator on CPU 1</td>"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A sweep of the computing mix: a one-core model meeting the objective
+/// up to 2000 req/s, a parallel one on both CPUs (the generator sharing
+/// CPU 1) up to 5000, and a model that never answered.
+fn sweep() -> cvp_report::serve::ServeSweep {
+    use cvp_report::serve::{verdicts, Curve, MixSweep, ServeSweep, SERVE_SCHEMA};
+    let rates: Vec<f64> = (1..=7).map(|k| 1000.0 * k as f64).collect();
+    let curve = |m: Model, preemptive: bool, knee: f64, server: &[usize]| Curve {
+        model: m.name.into(),
+        role: m.role,
+        concurrent: m.concurrent,
+        parallel: m.parallel,
+        preemptive,
+        threads: if m.parallel { 2 } else { 1 },
+        capacity_rps: knee * 1.1,
+        points: rates
+            .iter()
+            .map(|&r| serve_point("computing", r, if r <= knee { 3.0 } else { 300.0 }, server))
+            .collect(),
+        stopped: None,
+        failed: None,
+    };
+    let mut dead = curve(DECOMPOSE, false, 0.0, &[0, 1]);
+    dead.points.clear();
+    dead.capacity_rps = 0.0;
+    dead.failed = Some("the server did not answer".into());
+    let mut m = MixSweep {
+        mix: "computing".into(),
+        description: "2 ms of computing per request".into(),
+        capacity_rps: 5500.0,
+        rates: rates.clone(),
+        curves: vec![
+            curve(INTERLEAVE, false, 2000.0, &[0]),
+            curve(THREADS, true, 5000.0, &[0, 1]),
+            dead,
+        ],
+        verdicts: Vec::new(),
+    };
+    m.verdicts = verdicts(&m, 10_000_000);
+    ServeSweep {
+        schema: SERVE_SCHEMA,
+        machine: report(Vec::new()).machine,
+        started_unix: 0,
+        elapsed_s: 60.0,
+        objective_p99_ns: 10_000_000,
+        command: "cvp serve-sweep --mix computing".into(),
+        mixes: vec![m],
+    }
+}
+
+#[test]
+fn a_sweep_draws_latency_against_load_and_throughput_at_the_objective() {
+    let dir = temp_dir("sweep");
+    let files = cvp_report::visual::write_sweep(&dir, &sweep()).unwrap();
+    assert!(files[0].ends_with("index.html"));
+    let html = checked_page(&dir);
+    for chart in ["serve-computing.svg", "throughput-computing.svg"] {
+        assert!(
+            html.contains(&format!("data-chart=\"{chart}\"")),
+            "{chart} not on the page"
+        );
+    }
+    let curves = std::fs::read_to_string(dir.join("charts/serve-computing.svg")).unwrap();
+    for panel in ["p50 latency", "p99 latency", "p99.9 latency"] {
+        assert!(curves.contains(panel), "no {panel} panel");
+    }
+    let bars = std::fs::read_to_string(dir.join("charts/throughput-computing.svg")).unwrap();
+    assert!(
+        bars.contains("5000\n</text>") || bars.contains(">5000<"),
+        "the parallel model's throughput is labelled: {bars}"
+    );
+    assert!(
+        bars.contains("the server did not answer"),
+        "a dead model says why"
+    );
+    // The caption says where each model ran, as the points say.
+    assert!(html.contains(
+        "CPUs: interleave: server on CPU 0, generator on CPU 1; threads, decompose"
+    ) || html.contains("CPUs: interleave: server on CPU 0, generator on CPU 1; threads: server on CPUs 0–1, generator on CPU 1, shared."),
+        "placement in the caption");
+    assert!(html.contains("✓ holds"), "the parallel claim is judged");
+    assert!(html.contains("data-page=\"serve\""));
+    let _ = std::fs::remove_dir_all(dir);
+}

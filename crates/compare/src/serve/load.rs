@@ -149,6 +149,10 @@ pub struct LoadReport {
     /// Latency of every due request, from when it was due, failed ones
     /// included, nanoseconds.
     pub latency: Histogram<u64>,
+    /// The same latencies split by when each request was due into five
+    /// equal windows of the schedule: the p99s of the point with each
+    /// window left out in turn are its noise band.
+    pub windows: Vec<Histogram<u64>>,
     /// How late the generator acted on each due time, nanoseconds.
     pub lag: Histogram<u64>,
     /// Failed requests by kind (`refused`, `emfile`, `timeout`, `closed`,
@@ -159,6 +163,9 @@ pub struct LoadReport {
     pub connected: usize,
     /// The generator's CPUs (empty: unpinned).
     pub cpus: Vec<usize>,
+    /// The priority the generator's thread ran at, above the server's
+    /// (`None`: the process may not raise it).
+    pub priority: Option<String>,
     /// How long requests were due.
     pub duration: Duration,
 }
@@ -182,6 +189,9 @@ impl LoadReport {
         })
     }
 }
+
+/// How many windows a point's schedule is split into for its noise band.
+pub(crate) const WINDOWS: usize = 5;
 
 /// Descriptors wanted for 10,000 connections with both ends in one
 /// process, and some to spare.
@@ -244,9 +254,10 @@ pub fn run_load(load: &Load) -> Result<LoadReport, Error> {
                 }
                 None => Vec::new(),
             };
-            let _ = raise_priority();
+            let priority = raise_priority().ok();
             let mut report = Generator::new(&load)?.run()?;
             report.cpus = cpus;
+            report.priority = priority;
             Ok(report)
         })
         .map_err(|e| Error::Serve(format!("generator thread: {e}")))?
@@ -263,15 +274,47 @@ pub fn run_load(load: &Load) -> Result<LoadReport, Error> {
 /// other processes on its CPU then delay it less (its lag says by how much).
 const GENERATOR_NICE: libc::c_int = -10;
 
-/// Lowers the calling thread's niceness to [`GENERATOR_NICE`]; fails
-/// without the privilege, and the thread keeps its niceness.
-fn raise_priority() -> io::Result<()> {
+/// Puts the calling thread ahead of the server's threads, which it may
+/// share a CPU with: in a real-time process (`chrt -f 1`: every thread
+/// SCHED_FIFO or SCHED_RR at one priority, and a server thread computing
+/// for 2 ms would hold the CPU against it) one real-time priority above
+/// the process's; otherwise niceness [`GENERATOR_NICE`]. Says what it set;
+/// fails without the privilege, and the thread keeps its priority.
+fn raise_priority() -> io::Result<String> {
+    // SAFETY: pid 0 is the calling thread; no pointers are involved.
+    let policy = unsafe { libc::sched_getscheduler(0) };
+    if policy == libc::SCHED_FIFO || policy == libc::SCHED_RR {
+        let mut param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is the calling thread; `param` is a valid
+        // sched_param to write into.
+        if unsafe { libc::sched_getparam(0, &mut param) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let server = param.sched_priority;
+        // SAFETY: no preconditions.
+        let max = unsafe { libc::sched_get_priority_max(policy) };
+        param.sched_priority = (server + 1).min(max);
+        // SAFETY: pid 0 is the calling thread (on Linux the call sets one
+        // thread's policy); `param` is a valid sched_param.
+        if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let name = if policy == libc::SCHED_FIFO {
+            "SCHED_FIFO"
+        } else {
+            "SCHED_RR"
+        };
+        return Ok(format!(
+            "{name} priority {} (the server's threads {server})",
+            param.sched_priority
+        ));
+    }
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
     // SAFETY: PRIO_PROCESS with a thread id sets that thread's niceness
     // (Linux); no pointers are involved.
     if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, GENERATOR_NICE) } == 0 {
-        Ok(())
+        Ok(format!("nice {GENERATOR_NICE} (the server's threads 0)"))
     } else {
         Err(io::Error::last_os_error())
     }
@@ -410,10 +453,14 @@ impl<'a> Generator<'a> {
                 sent: 0,
                 ok: 0,
                 latency: histogram()?,
+                windows: (0..WINDOWS)
+                    .map(|_| histogram())
+                    .collect::<Result<_, _>>()?,
                 lag: histogram()?,
                 errors: BTreeMap::new(),
                 connected: 0,
                 cpus: Vec::new(),
+                priority: None,
                 duration: load.duration,
             },
         })
@@ -429,10 +476,21 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// Records one request's latency, from `due`, in the whole histogram
+    /// and in its window's.
+    fn record_latency(&mut self, due: Instant, now: Instant) {
+        let ns = nanos(now.saturating_duration_since(due)).max(1);
+        self.report.latency.saturating_record(ns);
+        let start = self.end.checked_sub(self.load.duration).unwrap_or(self.end);
+        let into = due.saturating_duration_since(start).as_secs_f64();
+        let w = (into / self.load.duration.as_secs_f64() * WINDOWS as f64) as usize;
+        if let Some(h) = self.report.windows.get_mut(w.min(WINDOWS - 1)) {
+            h.saturating_record(ns);
+        }
+    }
+
     fn fail(&mut self, kind: &str, due: Instant, now: Instant) {
-        self.report
-            .latency
-            .saturating_record(nanos(now.saturating_duration_since(due)).max(1));
+        self.record_latency(due, now);
         *self.report.errors.entry(kind.to_owned()).or_insert(0) += 1;
     }
 
@@ -757,9 +815,7 @@ impl<'a> Generator<'a> {
         } else if !right {
             self.fail("wrong", due, now);
         } else {
-            self.report
-                .latency
-                .saturating_record(nanos(now.saturating_duration_since(due)).max(1));
+            self.record_latency(due, now);
             self.report.ok += 1;
             if now <= self.end {
                 self.answered_in_time += 1;

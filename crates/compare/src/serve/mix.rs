@@ -103,6 +103,12 @@ impl Mix {
         matches!(self, Mix::Mixed)
     }
 
+    /// Whether its handler computes, so that a server with more cores can
+    /// answer more of it.
+    pub fn computes(self) -> bool {
+        matches!(self, Mix::Computing | Mix::Mixed)
+    }
+
     /// The body every server must answer request `/id` with, worked out
     /// without waiting (once per process): index `id` of the table.
     pub fn answers(self) -> Arc<[String]> {

@@ -23,6 +23,6 @@ mod tokio;
 pub(crate) use cell::run_cell;
 pub use load::{raise_fd_limit, run_load, Arrivals, Load, LoadReport, MAX_LAG_P99};
 pub use mix::Mix;
-pub use point::{measure_point, Point, Split};
+pub use point::{measure_point, Placement, Point, Split};
 pub use server::{serve_not_applicable, Server};
 pub use sweep::{sweep, Sweep, FRACTIONS};

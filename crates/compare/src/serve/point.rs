@@ -65,16 +65,80 @@ impl Split {
     /// With two CPUs or more, the generator gets the last one and the
     /// server the others; on one CPU they share it.
     pub fn detect() -> Self {
-        let cpus = CpuSet::current().map(|s| s.cpus()).unwrap_or_default();
-        match cpus.split_last() {
-            Some((&last, rest)) if !rest.is_empty() => Split {
+        Self::place(Placement::Separate)
+    }
+
+    /// The CPUs of `placement` among those this process may use.
+    pub fn place(placement: Placement) -> Self {
+        Self::place_on(
+            &CpuSet::current().map(|s| s.cpus()).unwrap_or_default(),
+            placement,
+        )
+    }
+
+    /// The CPUs of `placement` among `cpus`: separate, the generator on
+    /// the last and the server on the others (on one CPU they share it);
+    /// shared, the server on all of them and the generator on the last.
+    pub fn place_on(cpus: &[usize], placement: Placement) -> Self {
+        match (placement, cpus.split_last()) {
+            (Placement::Separate, Some((&last, rest))) if !rest.is_empty() => Split {
                 server: rest.to_vec(),
                 generator: vec![last],
             },
-            _ => Split {
-                server: cpus.clone(),
-                generator: cpus,
+            (_, Some((&last, _))) => Split {
+                server: cpus.to_vec(),
+                generator: vec![last],
             },
+            (_, None) => Split {
+                server: Vec::new(),
+                generator: Vec::new(),
+            },
+        }
+    }
+
+    /// Whether the generator runs on one of the server's CPUs.
+    pub fn shared(&self) -> bool {
+        self.generator.iter().any(|c| self.server.contains(c))
+    }
+}
+
+/// Where the server and the generator run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// The generator on a CPU of its own, the server on the others.
+    Separate,
+    /// The server on every CPU, the generator on the last of them.
+    Shared,
+    /// Separate wherever that leaves the server two CPUs or more (three
+    /// CPUs or more); otherwise separate for the waiting mix (its claim is
+    /// about one core) and shared for the mixes that compute, whose claim
+    /// needs a server with more than one CPU.
+    Auto,
+}
+
+impl Placement {
+    /// The placement for `mix` among `cpus` CPUs ([`Placement::Auto`]
+    /// resolved).
+    pub fn resolve(self, mix: Mix, cpus: usize) -> Placement {
+        match self {
+            Placement::Auto if cpus >= 3 || !mix.computes() => Placement::Separate,
+            Placement::Auto => Placement::Shared,
+            p => p,
+        }
+    }
+}
+
+impl std::str::FromStr for Placement {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "separate" => Ok(Placement::Separate),
+            "shared" => Ok(Placement::Shared),
+            "auto" => Ok(Placement::Auto),
+            other => Err(format!(
+                "unknown CPU placement `{other}` (auto, separate or shared)"
+            )),
         }
     }
 }
@@ -98,6 +162,26 @@ pub fn measure_point(p: &Point) -> Result<ServeStats, Error> {
     let server_cpus = server.cpus().to_vec();
     drop(server);
     Ok(stats(p, &report, server_cpus, refused, refusal))
+}
+
+/// The p99 of the windows merged with each one left out in turn: how far
+/// one fifth of the point moves its p99 (empty where fewer than two
+/// windows hold requests).
+fn leave_one_out_p99(windows: &[hdrhistogram::Histogram<u64>]) -> Vec<u64> {
+    if windows.iter().filter(|h| !h.is_empty()).count() < 2 {
+        return Vec::new();
+    }
+    (0..windows.len())
+        .filter_map(|out| {
+            let mut rest = windows.iter().enumerate().filter(|(i, _)| *i != out);
+            let (_, first) = rest.next()?;
+            let mut merged = first.clone();
+            for (_, h) in rest {
+                merged.add(h).ok()?;
+            }
+            (!merged.is_empty()).then(|| merged.value_at_quantile(0.99))
+        })
+        .collect()
 }
 
 /// The report's summary of a load.
@@ -136,6 +220,7 @@ pub(crate) fn stats(
             r.latency.max()
         },
         errors: r.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        p99_leave_one_out_ns: leave_one_out_p99(&r.windows),
         lag_p99_ns: if r.lag.is_empty() {
             0
         } else {
@@ -144,6 +229,7 @@ pub(crate) fn stats(
         unreliable: r.unreliable(),
         server_cpus,
         generator_cpus: r.cpus.clone(),
+        generator_priority: r.priority.clone(),
         refused_by_server,
         refusal,
     }

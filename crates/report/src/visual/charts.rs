@@ -24,20 +24,20 @@ use crate::{Bandwidth, Cell, Class, SpanKind, Status, Trace};
 type Drawn<T> = Result<T, Box<dyn StdError>>;
 
 /// Font family of every label.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Width of every chart, in pixels: fits two columns of a laptop screen.
-const WIDTH: u32 = 760;
+pub(crate) const WIDTH: u32 = 760;
 /// Height of one row of a bar or dot chart.
-const ROW: u32 = 26;
+pub(crate) const ROW: u32 = 26;
 /// Height of one lane of a timeline.
 const LANE: u32 = 30;
 /// Timelines draw at most this many spans per run; the rest would be
 /// sub-pixel slivers that only make the file heavy. The page says so.
 pub(crate) const MAX_SPANS: usize = 20_000;
 
-const WRONG: RGBColor = RGBColor(214, 39, 40);
-const GREY: RGBColor = RGBColor(127, 127, 127);
-const INK: RGBColor = RGBColor(40, 40, 40);
+pub(crate) const WRONG: RGBColor = RGBColor(214, 39, 40);
+pub(crate) const GREY: RGBColor = RGBColor(127, 127, 127);
+pub(crate) const INK: RGBColor = RGBColor(40, 40, 40);
 /// Tableau 10: distinct, colour-blind-friendly hues for tasks and models.
 const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -100,7 +100,7 @@ pub(crate) fn fmt_ns(ns: f64) -> String {
 /// Cuts `s` to `max` characters, with an ellipsis.
 /// The label drawn in place of a bar for a cell with nothing to draw: its
 /// status and reason, grey for n/a and red for a failure, never hidden.
-fn missing(cell: &Cell, default_why: &str) -> (String, RGBColor) {
+pub(crate) fn missing(cell: &Cell, default_why: &str) -> (String, RGBColor) {
     let color = if cell.status == Status::NotApplicable {
         GREY
     } else {
@@ -110,7 +110,7 @@ fn missing(cell: &Cell, default_why: &str) -> (String, RGBColor) {
     (clip(&format!("{}: {why}", cell.status.label()), 70), color)
 }
 
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {

@@ -108,7 +108,7 @@ pub(crate) fn section_anchor(workload: &str) -> String {
 /// Verdicts with more cells than this fold their list away.
 const FOLD_CELLS: usize = 3;
 
-fn verdict_item(out: &mut String, v: &Verdict) {
+pub(crate) fn verdict_item(out: &mut String, v: &Verdict) {
     let (class, mark) = match v.judgement {
         crate::Judgement::Holds => ("holds", "✓ holds"),
         crate::Judgement::DoesNotHold => ("fails", "✗ does not hold"),
@@ -243,7 +243,7 @@ fn scaling_table(out: &mut String, models: &[Scaling]) {
     out.push_str("</tbody></table>\n");
 }
 
-fn figure(out: &mut String, f: &Figure) {
+pub(crate) fn figure(out: &mut String, f: &Figure) {
     let _ = writeln!(
         out,
         "<figure class=\"chart\" data-chart=\"{0}\">{1}<figcaption>{2} \
@@ -391,6 +391,7 @@ pub(crate) fn page(report: &Report, opening: &Opening, sections: &[Section<'_>])
         }
         body.push_str("</div><aside>\n<h3>Cells</h3>\n");
         cell_table(&mut body, &s.cells);
+        super::serve_charts::serve_table(&mut body, &s.cells);
         if !s.scaling.is_empty() {
             body.push_str("<h3>Amdahl's fit</h3>\n");
             scaling_table(&mut body, &s.scaling);
@@ -414,18 +415,21 @@ pub(crate) fn page(report: &Report, opening: &Opening, sections: &[Section<'_>])
         body.push_str("</aside></div></section>\n");
     }
     TEMPLATE
+        .replace("{{TITLE}}", "cvp: concurrency versus parallelism, measured")
+        .replace("{{PAGE}}", "report")
+        .replace("{{DATA}}", "report.json")
         .replace("{{BODY}}", &body)
         .replace("{{CELLS}}", &report.cells.len().to_string())
 }
 
 /// The page around the body. No external resource of any kind: it opens
 /// from disk, offline.
-const TEMPLATE: &str = r##"<!DOCTYPE html>
+pub(crate) const TEMPLATE: &str = r##"<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cvp: concurrency versus parallelism, measured</title>
+<title>{{TITLE}}</title>
 <script>
 window.cvpErrors = [];
 window.addEventListener("error", function (e) {
@@ -480,6 +484,7 @@ details summary { cursor: pointer; }
 table { border-collapse: collapse; font-size: 12.5px; margin-bottom: 10px; }
 th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.fits td[colspan] { white-space: normal; text-align: left; }
+td.place { white-space: normal; text-align: left; min-width: 11em; }
 th:first-child, td:first-child, td.answer { text-align: left; }
 tr.bad td { color: #d62728; font-weight: bold; } tr.na td { color: #888; }
 tr:target td { background: #fff3b0; }
@@ -505,9 +510,9 @@ footer { margin-top: 20px; font-size: 12px; color: #666; }
 }
 </style>
 </head>
-<body data-check="pending" data-cells="{{CELLS}}">
+<body data-check="pending" data-page="{{PAGE}}" data-cells="{{CELLS}}">
 {{BODY}}
-<footer>Charts are also in <code>charts/</code>, the data in <code>report.json</code>. Page check: <span id="check">pending</span></footer>
+<footer>Charts are also in <code>charts/</code>, the data in <code>{{DATA}}</code>. Page check: <span id="check">pending</span></footer>
 <script>
 (function () {
   // The print rules, applied on screen: `index.html#print` checks that
@@ -564,11 +569,11 @@ footer { margin-top: 20px; font-size: 12px; color: #666; }
       else if (intro.querySelector("figure.chart")) {
         var lesson = intro.querySelector("p.lesson");
         if (!lesson || !/[0-9]/.test(lesson.textContent)) { problems.push("the opening's picture has no sentence with its figures"); }
-      } else if (!intro.querySelector("p.why")) { problems.push("the opening has neither a picture nor a reason"); }
+      } else if (!intro.querySelector("p.why, p.lesson")) { problems.push("the opening has neither a picture, a summary nor a reason"); }
       // The heatmap: a row per workload, a square per model.
       var grid = document.querySelector("table.heatmap");
       var cells = Number(document.body.getAttribute("data-cells"));
-      if (cells > 0 && !grid) { problems.push("no heatmap"); }
+      if (cells > 0 && !grid && document.body.getAttribute("data-page") === "report") { problems.push("no heatmap"); }
       if (grid) {
         var rows = grid.querySelectorAll("tbody tr[data-workload]");
         var want = Number(grid.getAttribute("data-workloads")), cols = Number(grid.getAttribute("data-models"));

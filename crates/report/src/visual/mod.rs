@@ -11,6 +11,7 @@
 //! charts/scaling-W.svg       speedup against cores, with Amdahl's fit (parallel models)
 //! charts/lateness-W.svg      the probe's lateness, p50 / p99 / worst (log scale)
 //! charts/timeline-W.svg      what ran when, one lane per OS thread, every model
+//! charts/serve-W.svg         a server's p50 / p99 / p99.9 under load (serve cells)
 //! traces/W-MODEL-T.json      the same runs as Chrome traces (open in Perfetto)
 //! timelines.json             the recorded runs, for `cvp render`
 //! ```
@@ -36,6 +37,7 @@ mod chrome_trace;
 mod heatmap;
 mod html;
 mod intro;
+mod serve_charts;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -383,6 +385,11 @@ fn write_with(
             LATENESS_CAPTION.into(),
             charts::lateness_chart(w, &cells),
         )?;
+        chart(
+            "serve",
+            serve_charts::SERVE_CELL_CAPTION.into(),
+            serve_charts::serve_cell_chart(w, &cells),
+        )?;
 
         // Timelines: the recorded runs, then cells that carry their own
         // trace (`cvp run --trace`).
@@ -437,6 +444,26 @@ fn write_with(
 
     let page = dir.join("index.html");
     write_file(&page, &html::page(report, &opening, &sections))?;
+    files.insert(0, page);
+    Ok(files)
+}
+
+/// Draws a sweep of offered load (`cvp serve-sweep`) into `dir` (which
+/// must exist): `index.html`, and per mix `charts/serve-MIX.svg` (p50, p99
+/// and p99.9 against offered load) and `charts/throughput-MIX.svg` (each
+/// model's throughput at the p99 objective). Returns the files written,
+/// the page first.
+pub fn write_sweep(dir: &Path, sweep: &crate::serve::ServeSweep) -> Result<Vec<PathBuf>, Error> {
+    let chart_dir = fresh_dir(dir, "charts", "svg", None)?;
+    let figures = serve_charts::sweep_figures(sweep).map_err(|e| drawing(&chart_dir, e))?;
+    let mut files = Vec::new();
+    for f in figures.iter().flatten() {
+        let path = chart_dir.join(&f.file);
+        write_file(&path, &f.svg)?;
+        files.push(path);
+    }
+    let page = dir.join("index.html");
+    write_file(&page, &serve_charts::sweep_page(sweep, &figures))?;
     files.insert(0, page);
     Ok(files)
 }
