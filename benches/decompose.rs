@@ -18,7 +18,11 @@
 //! 'iter|sort'`.
 //!
 //! Run with `cargo bench -p cvp --bench decompose`; the ratios are printed
-//! at the end. Sample counts are small: the machine is a shared 2-core VM.
+//! at the end. With `CVP_BENCH_ITER_ONLY=1` and a filter that matches no
+//! group (`-- NOMATCH`), only the interleaved harness runs: fib(30), the
+//! iterators, the merge-sort workload's sort by `join` and the sorts, each
+//! against rayon, alternating; `CVP_BENCH_README=crates/decompose/README.md`
+//! writes its table between the README's `bench:iterators` markers. Sample counts are small: the machine is a shared 2-core VM.
 
 use std::hint::black_box;
 use std::path::PathBuf;
