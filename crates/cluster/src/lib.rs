@@ -14,6 +14,13 @@
 //! whole on every worker instead, and the run says so
 //! ([`ClusterRun::replicated`]).
 //!
+//! A job spreads its work through `map_reduce` (merge-sort sorts one part
+//! a worker and exchanges the sorted parts). A job of a TOML spec runs as
+//! well as a built-in one ([`Cluster::run_workload`]): every process reads
+//! the spec file itself. The `crossover` example sweeps sizes on P x 1 and
+//! 1 x P workers and solves fitted lines (`cvp_report::crossover`) for the
+//! size where the processes would beat one process.
+//!
 //! [`Cluster::run`] starts the processes from a worker executable (this
 //! crate's `cvp-cluster-worker`, or any program that calls [`worker_main`]),
 //! connects them, and returns the answer with the run's wall time, start-up
