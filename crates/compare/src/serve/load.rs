@@ -198,7 +198,7 @@ pub(crate) const WINDOWS: usize = 5;
 const WANTED_FDS: libc::rlim_t = 32_768;
 
 /// Raises the soft limit of open files to the hard limit, and both to
-/// [`WANTED_FDS`] where the process may (10,000 connections need 20,000
+/// 32,768 where the process may (10,000 connections need 20,000
 /// descriptors, both ends in one process); returns the soft limit.
 pub fn raise_fd_limit() -> io::Result<u64> {
     let mut lim = libc::rlimit {

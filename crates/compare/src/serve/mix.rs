@@ -16,13 +16,13 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mix {
-    /// Waits [`WAIT`] (a timer, or a blocking sleep): concurrency's home.
+    /// Waits 1 ms (a timer, or a blocking sleep): concurrency's home.
     Waiting,
-    /// Computes [`COMPUTE_UNITS`] units (about 2 ms) without yielding:
+    /// Computes 2,000 units (about 2 ms) without yielding:
     /// one core serves about 500 of them a second.
     Computing,
-    /// Calls a backend (the echo server, which answers after [`WAIT`]),
-    /// then computes [`MIXED_UNITS`] units (about 0.5 ms).
+    /// Calls a backend (the echo server, which answers after 1 ms),
+    /// then computes 500 units (about 0.5 ms).
     Mixed,
     /// Answers at once: measures the HTTP stacks and the generator itself.
     /// Not part of a default sweep.

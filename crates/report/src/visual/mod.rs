@@ -2,7 +2,7 @@
 //! Chrome traces, Amdahl fits, and criterion's benches as a table.
 //!
 //! [`write()`] draws everything from a [`Report`] (plus the [`Timeline`]s
-//! that [`record_timelines`] recorded) into an output folder:
+//! that `cvp_compare::record_timelines` recorded) into an output folder:
 //!
 //! ```text
 //! index.html                 the opening, a heatmap, every chart inline; opens offline
