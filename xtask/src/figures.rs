@@ -16,6 +16,7 @@
 //! | results/scaling-16core-xeon-decompose/README.md | `decompose-vs-rayon` | its report.json |
 //! | README.md | `specs` | results/specs/report.json |
 //! | crates/workloads/README.md | `restate` | results/restate/report.json |
+//! | results/serve-2core-vm/README.md, crates/compare/README.md | `serve` | results/serve-2core-vm/serve.json |
 //! | README.md, crates/cluster/README.md | `crossover` | results/cluster-2core-vm/crossover.json |
 //!
 //! `results/cluster-2core-vm/crossover.md` is generated whole from its
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use cvp_report::crossover::{Sweep, SWEEP_SCHEMA};
+use cvp_report::serve::{self, ServeSweep};
 use cvp_report::visual::fit_amdahl;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
@@ -38,6 +40,8 @@ pub(crate) const REFERENCE: &str = "results";
 const SWEEP_16: &str = "results/scaling-16core-xeon";
 /// decompose against rayon on the same machine.
 const SWEEP_16_DECOMPOSE: &str = "results/scaling-16core-xeon-decompose";
+/// Servers under load: the committed sweep.
+const SERVE: &str = "results/serve-2core-vm";
 /// Where distribution pays: the cluster's crossover sweep.
 const CROSSOVER: &str = "results/cluster-2core-vm";
 
@@ -73,6 +77,7 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let crossover_table = crossover.verdict_table();
     let restate = read(root, RESTATE)?;
     let examples = read(root, SPECS)?;
+    let serve_table = serve_figures(&read_serve(root)?);
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -84,6 +89,14 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
                 ("crossover", crossover_table.clone()),
                 ("specs", conclusions(&examples)?),
             ],
+        ),
+        (
+            root.join(SERVE).join("README.md"),
+            vec![("serve", serve_table.clone())],
+        ),
+        (
+            root.join("crates/compare/README.md"),
+            vec![("serve", serve_table)],
         ),
         (
             root.join("crates/cluster/README.md"),
@@ -142,6 +155,55 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
 fn read(root: &Path, dir: &str) -> Result<Report> {
     let path = root.join(dir).join("report.json");
     cvp_report::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn read_serve(root: &Path) -> Result<ServeSweep> {
+    let path = root.join(SERVE).join("serve.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The servers-under-load sweep: per mix and model, the cores its server
+/// had, its capacity and its throughput at the p99 objective; then every
+/// claim as judged.
+fn serve_figures(s: &ServeSweep) -> String {
+    let obj = render::duration(s.objective_p99_ns);
+    let mut out = header_left(
+        &[
+            "mix",
+            "model",
+            "server CPUs",
+            "capacity req/s",
+            &format!("req/s at p99 ≤ {obj}"),
+        ],
+        2,
+    );
+    for m in &s.mixes {
+        for c in &m.curves {
+            let at = serve::throughput_at(c, s.objective_p99_ns).map_or("—".into(), serve::rps);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {at} |",
+                m.mix,
+                c.model,
+                c.cores(),
+                serve::rps(c.capacity_rps)
+            );
+        }
+    }
+    out += "\nClaims, as judged from `serve.json`:\n\n";
+    for m in &s.mixes {
+        for v in &m.verdicts {
+            let _ = writeln!(out, "- {}, {}: {}", m.mix, v.judgement.label(), v.text);
+        }
+    }
+    let _ = write!(
+        out,
+        "\n*From `{SERVE}/serve.json`: {}, {} cores; `{}`, {:.0} s.*\n",
+        s.machine.cpu_model, s.machine.cores, s.command, s.elapsed_s
+    );
+    out
 }
 
 fn read_crossover(root: &Path) -> Result<Sweep> {

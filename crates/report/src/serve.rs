@@ -288,7 +288,8 @@ fn interval_words(lower: f64, upper: Option<f64>) -> String {
     }
 }
 
-fn rps(x: f64) -> String {
+/// A rate as the tables show it: `48k`, `714`.
+pub fn rps(x: f64) -> String {
     if x >= 10_000.0 {
         format!("{:.0}k", x / 1000.0)
     } else {
