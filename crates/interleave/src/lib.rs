@@ -98,7 +98,7 @@ mod waker;
 #[cfg(unix)]
 pub use async_fd::Async;
 pub use bounded::{bounded, BoundedReceiver, BoundedSender};
-pub use error::{Error, StuckTask, WaitsOn};
+pub use error::{Error, Interest, StuckTask, WaitsOn};
 pub use handle::{Handle, RemoteJoinHandle};
 pub use join_set::JoinSet;
 pub use net::{TcpListener, TcpStream};
