@@ -85,14 +85,14 @@ impl Reactor {
         self.count.get() > 0
     }
 
-    /// Sources with a parked waker (I/O that may still wake a task).
-    pub(crate) fn waiters(&self) -> usize {
+    /// Whether some source has a parked waker (I/O that may still wake a
+    /// task). Stops at the first one: a server's listener usually is.
+    pub(crate) fn has_waiters(&self) -> bool {
         self.sources
             .borrow()
             .iter()
             .flatten()
-            .filter(|s| s.reader.borrow().is_some() || s.writer.borrow().is_some())
-            .count()
+            .any(|s| s.reader.borrow().is_some() || s.writer.borrow().is_some())
     }
 
     /// Every parked waker with the source's descriptor and direction (for

@@ -890,14 +890,14 @@ impl Local {
             return Ok(());
         }
         let next = self.timers.borrow_mut().next_deadline();
-        let io_waiters = self.reactor.waiters();
+        let io_waiters = self.reactor.has_waiters();
         let is_virtual = self.clock.is_virtual();
         // A paused virtual clock moves only by hand, from a task: its
         // timers cannot wake anything by themselves.
         let timers_fire = next.is_some() && !(is_virtual && self.clock.is_paused());
         if is_virtual && timers_fire {
             let deadline = next.expect("timers_fire");
-            if io_waiters > 0 && self.poll_io(Some(Duration::ZERO)) > 0 {
+            if io_waiters && self.poll_io(Some(Duration::ZERO)) > 0 {
                 return Ok(());
             }
             if let Some(limit) = self.time_limit.filter(|&l| deadline > l) {
@@ -911,7 +911,7 @@ impl Local {
             self.fire_timers();
             return Ok(());
         }
-        if !timers_fire && io_waiters == 0 && !self.may_be_woken_from_outside() {
+        if !timers_fire && !io_waiters && !self.may_be_woken_from_outside() {
             return Err(self.deadlock());
         }
         let now = self.clock.now_nanos();
@@ -968,8 +968,23 @@ impl Local {
     /// primitives (for example by another thread, or by a `futures`
     /// channel): then a wake may still come.
     fn may_be_woken_from_outside(&self) -> bool {
+        // With a paused clock, the wakers in the timers are accounted for
+        // too: only a task can move the clock, and none is runnable.
+        let in_timers = if self.clock.is_virtual() && self.clock.is_paused() {
+            let mut counts: HashMap<usize, u32> = HashMap::new();
+            let main_data = Arc::as_ptr(&self.shared).cast::<()>();
+            for (_, w) in self.timers.borrow().armed() {
+                if let Some(k) = waker_owner(w, main_data) {
+                    *counts.entry(k).or_default() += 1;
+                }
+            }
+            counts
+        } else {
+            HashMap::new()
+        };
+        let main_in_timers = in_timers.get(&0).copied().unwrap_or(0) as usize;
         // `block_on` holds one main waker itself.
-        if self.shared.main.may_be_woken_from_outside(1) {
+        if self.shared.main.may_be_woken_from_outside(1 + main_in_timers) {
             return true;
         }
         let reg = self.registry.borrow();
@@ -981,7 +996,9 @@ impl Local {
                 return false;
             }
             // The registry and handle, and this crate's primitives.
-            let known = 1 + h.internal_refs.get();
+            let known = 1
+                + h.internal_refs.get()
+                + in_timers.get(&(ptr.as_ptr() as usize)).copied().unwrap_or(0);
             h.wake.may_be_woken_from_outside(known)
         })
     }
@@ -1000,15 +1017,7 @@ impl Local {
         // Waits found by waker, keyed by task header address (0: main).
         let mut found: HashMap<usize, Vec<WaitsOn>> = HashMap::new();
         let main_data = Arc::as_ptr(&self.shared).cast::<()>();
-        let owner = |w: &std::task::Waker| -> Option<usize> {
-            if ptr::eq(w.vtable(), &waker::TASK_VTABLE) {
-                Some(w.data() as usize)
-            } else if ptr::eq(w.vtable(), &waker::MAIN_VTABLE) && ptr::eq(w.data(), main_data) {
-                Some(0)
-            } else {
-                None
-            }
-        };
+        let owner = |w: &std::task::Waker| waker_owner(w, main_data);
         {
             let timers = self.timers.borrow();
             let mut armed = timers.armed();
@@ -1095,6 +1104,18 @@ fn stuck_task(
         waits_on: waits.first().copied().unwrap_or(WaitsOn::Nothing),
         waits,
         spawned_at,
+    }
+}
+
+/// Whose waker `w` is: a task (its header address), this runtime's
+/// `block_on` future (0), or neither.
+fn waker_owner(w: &std::task::Waker, main_data: *const ()) -> Option<usize> {
+    if ptr::eq(w.vtable(), &waker::TASK_VTABLE) {
+        Some(w.data() as usize)
+    } else if ptr::eq(w.vtable(), &waker::MAIN_VTABLE) && ptr::eq(w.data(), main_data) {
+        Some(0)
+    } else {
+        None
     }
 }
 
