@@ -51,7 +51,9 @@ where
 
 /// The local and peer addresses of the IP socket `fd`, when it is one.
 #[cfg(unix)]
-pub(crate) fn socket_addrs(fd: i64) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+pub(crate) fn socket_addrs(
+    fd: i64,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
     use std::os::fd::FromRawFd;
     let Ok(fd) = std::os::fd::RawFd::try_from(fd) else {
         return (None, None);
@@ -65,7 +67,9 @@ pub(crate) fn socket_addrs(fd: i64) -> (Option<std::net::SocketAddr>, Option<std
 
 /// The local and peer addresses of a socket (not looked up here).
 #[cfg(not(unix))]
-pub(crate) fn socket_addrs(_fd: i64) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+pub(crate) fn socket_addrs(
+    _fd: i64,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
     (None, None)
 }
 

@@ -984,7 +984,11 @@ impl Local {
         };
         let main_in_timers = in_timers.get(&0).copied().unwrap_or(0) as usize;
         // `block_on` holds one main waker itself.
-        if self.shared.main.may_be_woken_from_outside(1 + main_in_timers) {
+        if self
+            .shared
+            .main
+            .may_be_woken_from_outside(1 + main_in_timers)
+        {
             return true;
         }
         let reg = self.registry.borrow();
@@ -998,7 +1002,10 @@ impl Local {
             // The registry and handle, and this crate's primitives.
             let known = 1
                 + h.internal_refs.get()
-                + in_timers.get(&(ptr.as_ptr() as usize)).copied().unwrap_or(0);
+                + in_timers
+                    .get(&(ptr.as_ptr() as usize))
+                    .copied()
+                    .unwrap_or(0);
             h.wake.may_be_woken_from_outside(known)
         })
     }
@@ -1024,7 +1031,10 @@ impl Local {
             armed.sort_by_key(|&(due, _)| due);
             for (due, w) in armed {
                 if let Some(k) = owner(w) {
-                    found.entry(k).or_default().push(WaitsOn::Timer { due: Instant(due) });
+                    found
+                        .entry(k)
+                        .or_default()
+                        .push(WaitsOn::Timer { due: Instant(due) });
                 }
             }
         }
@@ -1047,7 +1057,8 @@ impl Local {
         let mut main_waits = found.remove(&0).unwrap_or_default();
         let main_found = main_waits.len();
         if self.shared.main.has_parked() {
-            if let Some(on) = ParkedOn::from_u8(self.shared.main_parked_on.load(Ordering::Relaxed)) {
+            if let Some(on) = ParkedOn::from_u8(self.shared.main_parked_on.load(Ordering::Relaxed))
+            {
                 main_waits.push(WaitsOn::Primitive(on.describe()));
             }
         }

@@ -60,10 +60,7 @@ fn a_task_on_a_timer_is_named_with_its_deadline_when_virtual_time_runs_out() {
     assert_eq!((at.file(), at.line()), (file!(), line));
     let text = err.to_string();
     assert!(
-        text.contains(&format!(
-            "#1 (sleeper) spawned at {}:{line}",
-            file!()
-        )),
+        text.contains(&format!("#1 (sleeper) spawned at {}:{line}", file!())),
         "{text}"
     );
     assert!(text.contains("waits on a timer due at 10s"), "{text}");
@@ -119,9 +116,7 @@ fn timers_within_the_time_limit_are_no_report() {
 fn a_task_on_a_real_timer_is_named_when_the_run_stalls() {
     let rt = stall_rt(Duration::from_millis(30));
     let err = rt
-        .block_on(async {
-            spawn_named("napper", sleep(Duration::from_secs(3600))).await
-        })
+        .block_on(async { spawn_named("napper", sleep(Duration::from_secs(3600))).await })
         .unwrap_err();
     let idle = match &err {
         Error::Stalled { idle, .. } => *idle,
@@ -269,7 +264,8 @@ fn the_harness_reports_a_stall_with_what_each_task_waits_on() {
     assert_eq!(f.run, 0);
     assert!(f.message.starts_with("stalled"), "{f}");
     assert!(
-        f.message.contains("waits on a waker held outside this crate"),
+        f.message
+            .contains("waits on a waker held outside this crate"),
         "{f}"
     );
     assert!(f.message.contains(file!()), "{f}");
@@ -300,7 +296,13 @@ mod sockets {
 
     use super::{stall_rt, stalled};
 
-    fn socket(w: &WaitsOn) -> (Interest, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+    fn socket(
+        w: &WaitsOn,
+    ) -> (
+        Interest,
+        Option<std::net::SocketAddr>,
+        Option<std::net::SocketAddr>,
+    ) {
         match *w {
             WaitsOn::Socket {
                 interest,
