@@ -235,7 +235,7 @@ fn a_waker_held_elsewhere_is_named() {
     let err = rt
         .block_on(async {
             let (tx, rx) = futures::channel::oneshot::channel::<()>();
-            let t = spawn_named("foreign", async move { rx.await });
+            let t = spawn_named("foreign", rx);
             let r = t.await;
             drop(tx);
             r
@@ -258,7 +258,7 @@ fn the_harness_reports_a_stall_with_what_each_task_waits_on() {
         .stall_timeout(Duration::from_millis(30))
         .run(|| async {
             let (_tx, rx) = futures::channel::oneshot::channel::<()>();
-            let _ = spawn(async move { rx.await }).await;
+            let _ = spawn(rx).await;
         })
         .unwrap_err();
     assert_eq!(f.run, 0);
