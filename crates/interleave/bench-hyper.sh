@@ -4,7 +4,11 @@
 # connections. The server runs on CPU 0, wrk on CPU 1 (taskset); each server
 # stops by itself, every wrk run is bounded (DURATION seconds).
 #
-#   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS]
+#   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS] [--readme]
+#
+# With --readme the table also replaces the one between the hyper-table
+# markers in crates/interleave/README.md. Takes about
+# 4 * ROUNDS * (DURATION + 1) seconds after the build (5 3: about 75 s).
 #
 # DURATION seconds per wrk run (default 5); ROUNDS alternating rounds per
 # setting (default 3): the table shows, per server, the round with the most
@@ -14,6 +18,7 @@
 set -euo pipefail
 DURATION=${1:-5}
 ROUNDS=${2:-3}
+README=${3:-}
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "bench-hyper: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench-hyper: taskset not found" >&2; exit 2; }
@@ -37,19 +42,29 @@ run() { # name binary port conns
   echo "$name|$conns|$rps|$p99|${errs:-none}"
 }
 
-echo "| server | connections | requests/s (best of $ROUNDS) | p99 latency (that round) | errors |"
-echo "|---|---|---|---|---|"
-for conns in 50 1000; do
-  best_i="" best_t=""
-  for _ in $(seq "$ROUNDS"); do
-    li=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")
-    lt=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")
-    better() { awk -F'|' -v a="$1" -v b="$2" 'BEGIN { split(a, x, "|"); split(b, y, "|"); exit !(x[3] + 0 > y[3] + 0) }'; }
-    if [ -z "$best_i" ] || better "$li" "$best_i"; then best_i=$li; fi
-    if [ -z "$best_t" ] || better "$lt" "$best_t"; then best_t=$lt; fi
+table() {
+  echo "| server | connections | requests/s (best of $ROUNDS) | p99 latency (that round) | errors |"
+  echo "|---|---|---|---|---|"
+  for conns in 50 1000; do
+    best_i="" best_t=""
+    for _ in $(seq "$ROUNDS"); do
+      li=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")
+      lt=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")
+      better() { awk -F'|' -v a="$1" -v b="$2" 'BEGIN { split(a, x, "|"); split(b, y, "|"); exit !(x[3] + 0 > y[3] + 0) }'; }
+      if [ -z "$best_i" ] || better "$li" "$best_i"; then best_i=$li; fi
+      if [ -z "$best_t" ] || better "$lt" "$best_t"; then best_t=$lt; fi
+    done
+    for line in "$best_i" "$best_t"; do
+      IFS='|' read -r n c r p e <<<"$line"
+      echo "| $n | $c | $r | $p | $e |"
+    done
   done
-  for line in "$best_i" "$best_t"; do
-    IFS='|' read -r n c r p e <<<"$line"
-    echo "| $n | $c | $r | $p | $e |"
-  done
-done
+}
+
+out=$(table)
+echo "$out"
+if [ "$README" = "--readme" ]; then
+  f=crates/interleave/README.md
+  awk -v t="$out" '/<!-- hyper-table -->/ {print; print t; skip=1; next} /<!-- \/hyper-table -->/ {skip=0} !skip' "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+  echo "bench-hyper: table written to $f" >&2
+fi

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use crate::runtime::{self, Policy, Runtime};
+use crate::runtime::{self, Builder, Policy, Runtime};
 
 /// Runs a test body under many seeded schedules: by default 500 runs,
 /// alternating uniformly random scheduling ([`Policy::Random`]) and PCT
@@ -53,6 +53,8 @@ pub struct Check {
     first_seed: u64,
     pct_depth: u32,
     quiet: bool,
+    time_limit: Duration,
+    stall_timeout: Duration,
 }
 
 impl Default for Check {
@@ -62,6 +64,8 @@ impl Default for Check {
             first_seed: 1,
             pct_depth: 3,
             quiet: false,
+            time_limit: Duration::from_secs(3600),
+            stall_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -153,6 +157,48 @@ impl Check {
         self
     }
 
+    /// Ends a run whose virtual clock would pass `limit` (default: one
+    /// hour) as a failure: its message lists every unfinished task and what
+    /// it waits on (see [`Builder::time_limit`](crate::Builder::time_limit)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let f = cvp_interleave::check::Check::new()
+    ///     .quiet()
+    ///     .time_limit(Duration::from_secs(1))
+    ///     .run(|| cvp_interleave::sleep(Duration::from_secs(2)))
+    ///     .unwrap_err();
+    /// assert!(f.message.contains("waits on a timer due at 2s"), "{f}");
+    /// ```
+    pub fn time_limit(mut self, limit: Duration) -> Check {
+        self.time_limit = limit;
+        self
+    }
+
+    /// Ends a run in which no task ran for `timeout` of real time (default:
+    /// ten seconds; tasks waiting on sockets or on wakers held elsewhere)
+    /// as a failure listing every unfinished task and what it waits on (see
+    /// [`Builder::stall_timeout`](crate::Builder::stall_timeout)).
+    ///
+    /// ```
+    /// # if cfg!(miri) { return; } // real time: slow under Miri
+    /// use std::time::Duration;
+    /// let f = cvp_interleave::check::Check::new()
+    ///     .quiet()
+    ///     .runs(1)
+    ///     .stall_timeout(Duration::from_millis(20))
+    ///     .run(|| async {
+    ///         let (_tx, rx) = futures::channel::oneshot::channel::<()>();
+    ///         let _ = rx.await;
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(f.message.contains("waits on a waker held outside this crate"), "{f}");
+    /// ```
+    pub fn stall_timeout(mut self, timeout: Duration) -> Check {
+        self.stall_timeout = timeout;
+        self
+    }
+
     /// The policy of run `i`.
     fn policy(&self, i: u64) -> Policy {
         let seed = self.first_seed.wrapping_add(i);
@@ -166,6 +212,29 @@ impl Check {
         }
     }
 
+    fn builder(&self, policy: Policy) -> Builder {
+        Runtime::builder()
+            .virtual_time(true)
+            .policy(policy)
+            .time_limit(self.time_limit)
+            .stall_timeout(self.stall_timeout)
+    }
+
+    /// Runs `body` once under `policy` with this configuration: exactly
+    /// the run [`Check::run`] made with that policy.
+    ///
+    /// ```
+    /// use cvp_interleave::{check::Check, Policy};
+    /// assert!(Check::new().replay(Policy::Random { seed: 3 }, || async {}).is_ok());
+    /// ```
+    pub fn replay<F, Fut>(&self, policy: Policy, body: F) -> Result<(), String>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        run_once(self.builder(policy), &body)
+    }
+
     /// Runs `body` under each schedule; the first failure, if any.
     pub fn run<F, Fut>(&self, body: F) -> Result<(), Failure>
     where
@@ -174,7 +243,7 @@ impl Check {
     {
         for i in 0..self.runs {
             let policy = self.policy(i);
-            if let Err(message) = run_once(policy, &body) {
+            if let Err(message) = run_once(self.builder(policy), &body) {
                 let failure = Failure {
                     policy,
                     run: i,
@@ -191,7 +260,8 @@ impl Check {
 }
 
 /// Runs `body` once under `policy`, in virtual time: exactly the run
-/// [`Check::run`] made with that policy.
+/// [`Check::run`] made with that policy under the default configuration
+/// (see [`Check::replay`] for another).
 ///
 /// ```
 /// use cvp_interleave::{check, Policy};
@@ -202,15 +272,15 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
 {
-    run_once(policy, &body)
+    Check::new().replay(policy, body)
 }
 
-fn run_once<F, Fut>(policy: Policy, body: &F) -> Result<(), String>
+fn run_once<F, Fut>(builder: Builder, body: &F) -> Result<(), String>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
 {
-    let rt = Runtime::builder().virtual_time(true).policy(policy).build();
+    let rt = builder.build();
     let out = catch_unwind(AssertUnwindSafe(|| rt.block_on(body())));
     match out {
         Ok(Ok(())) => Ok(()),
@@ -223,9 +293,35 @@ where
     }
 }
 
-/// Moves the current runtime's virtual clock forward by `d` and fires the
-/// timers that fall due (their tasks run at the next scheduling step). Time
-/// in a virtual runtime otherwise moves only when nothing else can run.
+/// Stops the current runtime's virtual clock from moving by itself: from
+/// now on it moves only by [`advance`], until [`resume`]. While it is
+/// paused and nothing else can happen (no task runnable, no socket
+/// awaited, no waker held elsewhere), tasks waiting on timers can never be
+/// woken, and `block_on` reports an [`Error::Deadlock`](crate::Error::Deadlock)
+/// naming their timers.
+///
+/// # Panics
+/// Outside `block_on`, or on a runtime in real time.
+///
+/// ```
+/// use std::time::Duration;
+/// use cvp_interleave::{check, sleep, spawn, Error, Instant, Runtime, WaitsOn};
+/// let rt = Runtime::builder().virtual_time(true).build();
+/// let err = rt
+///     .block_on(async {
+///         check::pause();
+///         spawn(sleep(Duration::from_secs(1))).await.unwrap();
+///     })
+///     .unwrap_err();
+/// let Error::Deadlock { stuck } = err else { panic!("{err}") };
+/// assert!(matches!(stuck[1].waits_on, WaitsOn::Timer { due } if due.as_duration() == Duration::from_secs(1)));
+/// ```
+pub fn pause() {
+    with_virtual_clock("pause", |local| local.clock.set_paused(true));
+}
+
+/// Lets the current runtime's virtual clock move by itself again (to the
+/// next timer whenever nothing is runnable), after [`pause`].
 ///
 /// # Panics
 /// Outside `block_on`, or on a runtime in real time.
@@ -234,23 +330,122 @@ where
 /// use std::time::Duration;
 /// let rt = cvp_interleave::Runtime::builder().virtual_time(true).build();
 /// rt.block_on(async {
-///     let t0 = cvp_interleave::Instant::now();
-///     cvp_interleave::check::advance(Duration::from_secs(5));
-///     assert_eq!(t0.elapsed(), Duration::from_secs(5));
+///     cvp_interleave::check::pause();
+///     cvp_interleave::check::resume();
+///     cvp_interleave::sleep(Duration::from_secs(1)).await;
 /// })
 /// .unwrap();
 /// ```
-pub fn advance(d: Duration) {
+pub fn resume() {
+    with_virtual_clock("resume", |local| local.clock.set_paused(false));
+}
+
+/// Whether the current runtime's virtual clock is paused.
+///
+/// # Panics
+/// Outside `block_on`.
+///
+/// ```
+/// let rt = cvp_interleave::Runtime::builder().virtual_time(true).build();
+/// rt.block_on(async {
+///     assert!(!cvp_interleave::check::is_paused());
+///     cvp_interleave::check::pause();
+///     assert!(cvp_interleave::check::is_paused());
+/// })
+/// .unwrap();
+/// ```
+pub fn is_paused() -> bool {
+    runtime::with_current(|local| local.clock.is_paused())
+        .expect("cvp-interleave: is_paused must be called inside Runtime::block_on")
+}
+
+fn with_virtual_clock<R>(what: &str, f: impl FnOnce(&runtime::Local) -> R) -> R {
     runtime::with_current(|local| {
         assert!(
             local.clock.is_virtual(),
-            "cvp-interleave: advance needs a runtime in virtual time"
+            "cvp-interleave: {what} needs a runtime in virtual time"
         );
-        let now = local.clock.now_nanos();
+        f(local)
+    })
+    .unwrap_or_else(|| panic!("cvp-interleave: {what} must be called inside Runtime::block_on"))
+}
+
+/// Moves the current runtime's virtual clock forward by `d`, paused or
+/// not, firing the timers that fall due in deadline order: the clock
+/// stops at each deadline, and the tasks it wakes run (up to their next
+/// wait) before it moves on, so a task woken at `t` sees `t` as the time,
+/// and a timer it arms that falls due before the end fires too. Returns
+/// when the clock shows `now + d` and every task woken on the way has run.
+///
+/// A task that never stops being runnable (it yields in a loop) keeps
+/// `advance` from returning.
+///
+/// # Panics
+/// Outside `block_on`, or on a runtime in real time.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use cvp_interleave::{check, sleep, spawn, Instant, Runtime};
+/// let rt = Runtime::builder().virtual_time(true).build();
+/// rt.block_on(async {
+///     check::pause();
+///     let seen = Rc::new(RefCell::new(Vec::new()));
+///     for ms in [30u64, 10, 20] {
+///         let seen = seen.clone();
+///         spawn(async move {
+///             sleep(Duration::from_millis(ms)).await;
+///             seen.borrow_mut().push(Instant::now().as_duration().as_millis());
+///         });
+///     }
+///     cvp_interleave::yield_now().await; // the sleeps are armed
+///     check::advance(Duration::from_millis(25)).await;
+///     assert_eq!(*seen.borrow(), [10, 20]); // in order, each at its deadline
+///     assert_eq!(Instant::now().as_duration(), Duration::from_millis(25));
+///     check::advance(Duration::from_millis(5)).await;
+///     assert_eq!(*seen.borrow(), [10, 20, 30]);
+/// })
+/// .unwrap();
+/// ```
+pub async fn advance(d: Duration) {
+    let target = with_virtual_clock("advance", |local| {
         local
             .clock
-            .advance_to(now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)));
-        local.fire_timers();
+            .now_nanos()
+            .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    });
+    loop {
+        settle().await;
+        let stepped = with_virtual_clock("advance", |local| {
+            let next = local.timers.borrow_mut().next_deadline();
+            match next {
+                Some(t) if t <= target => {
+                    local.clock.advance_to(t);
+                    local.fire_timers();
+                    true
+                }
+                _ => {
+                    local.clock.advance_to(target);
+                    false
+                }
+            }
+        });
+        if !stepped {
+            return;
+        }
+    }
+}
+
+/// Ready once no task but the caller is runnable.
+async fn settle() {
+    std::future::poll_fn(|cx| {
+        if runtime::with_current(|local| local.ready_is_empty()).unwrap_or(true) {
+            std::task::Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
     })
-    .expect("cvp-interleave: advance must be called inside Runtime::block_on");
+    .await
 }

@@ -1,8 +1,11 @@
 //! Errors of [`Runtime::block_on`](crate::Runtime::block_on).
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::task::TaskId;
+use crate::timer::Instant;
 
 /// Why [`Runtime::block_on`](crate::Runtime::block_on) gave no value.
 ///
@@ -27,6 +30,46 @@ pub enum Error {
         /// The tasks that will never be woken, sorted by id.
         stuck: Vec<StuckTask>,
     },
+    /// The runtime's clock reached the limit set with
+    /// [`Builder::time_limit`](crate::Builder::time_limit) while the
+    /// `block_on` future was still waiting: in virtual time, the next timer
+    /// lay beyond it. `stuck` lists every unfinished task with what it
+    /// waits on (timers and sockets included).
+    TimeLimit {
+        /// The clock when the run was stopped (the limit).
+        at: Duration,
+        /// The unfinished tasks, sorted by id.
+        stuck: Vec<StuckTask>,
+    },
+    /// No task ran for the stall timeout set with
+    /// [`Builder::stall_timeout`](crate::Builder::stall_timeout) (real
+    /// time): every task kept waiting, on timers, sockets or wakers held
+    /// elsewhere. `stuck` lists every unfinished task with what it waits on.
+    Stalled {
+        /// How long nothing ran.
+        idle: Duration,
+        /// The unfinished tasks, sorted by id.
+        stuck: Vec<StuckTask>,
+    },
+}
+
+impl Error {
+    /// The tasks named by a [`Error::Deadlock`], [`Error::TimeLimit`] or
+    /// [`Error::Stalled`] (empty otherwise).
+    ///
+    /// ```
+    /// let rt = cvp_interleave::Runtime::new();
+    /// let err = rt.block_on(std::future::pending::<()>()).unwrap_err();
+    /// assert_eq!(err.stuck()[0].to_string(), "main (block_on)");
+    /// ```
+    pub fn stuck(&self) -> &[StuckTask] {
+        match self {
+            Error::Deadlock { stuck }
+            | Error::TimeLimit { stuck, .. }
+            | Error::Stalled { stuck, .. } => stuck,
+            Error::NestedBlockOn => &[],
+        }
+    }
 }
 
 /// A task named in a deadlock report.
@@ -48,19 +91,26 @@ pub struct StuckTask {
     pub id: TaskId,
     /// The name given at spawn, if any.
     pub name: Option<String>,
-    /// What it waits on, as far as the runtime knows.
+    /// What it waits on, as far as the runtime knows: the first of
+    /// [`StuckTask::waits`] ([`WaitsOn::Nothing`] when that is empty).
     pub waits_on: WaitsOn,
+    /// Everything it waits on that the runtime found: its timers, its
+    /// sockets, this crate's primitives holding its waker, and
+    /// [`WaitsOn::Elsewhere`] when a waker of it is held outside this
+    /// crate; empty when no waker of it is held anywhere.
+    pub waits: Vec<WaitsOn>,
     /// Where it was spawned (`None` for the `block_on` future).
     pub spawned_at: Option<&'static std::panic::Location<'static>>,
 }
 
 /// What a stuck task waits on.
 ///
-/// A deadlock is reported only when no timer is armed, no socket is awaited
-/// and no waker is held outside this crate, so a stuck task is always in one
-/// of these two states: a task waiting on a timer, a socket or a waker held
-/// elsewhere (another thread, a `futures` channel) keeps the runtime waiting
-/// instead.
+/// A [`Error::Deadlock`] is reported only when no timer is armed, no socket
+/// is awaited and no waker is held outside this crate (or the clock is
+/// paused, see [`check::pause`](crate::check::pause)), so its tasks wait on
+/// [`WaitsOn::Primitive`] or [`WaitsOn::Nothing`] (or a timer of a paused
+/// clock). The reports of a bounded run ([`Error::TimeLimit`],
+/// [`Error::Stalled`]) also name timers, sockets and wakers held elsewhere.
 ///
 /// ```
 /// use cvp_interleave::{Error, Runtime, WaitsOn};
@@ -80,15 +130,74 @@ pub enum WaitsOn {
     /// it parked on): a channel, a mutex, a `JoinHandle`, a semaphore...
     /// whose waker can only come from another stuck task.
     Primitive(&'static str),
+    /// A timer of this runtime, due at `due`.
+    Timer {
+        /// When it fires, on the runtime's clock.
+        due: Instant,
+    },
+    /// A socket (or other source) on this runtime's reactor, to become
+    /// readable or writable.
+    Socket {
+        /// Which readiness it waits for.
+        interest: Interest,
+        /// The file descriptor (the raw socket on Windows).
+        fd: i64,
+        /// The socket's local address, when it is an IP socket.
+        local: Option<SocketAddr>,
+        /// The connected peer's address, when there is one.
+        peer: Option<SocketAddr>,
+    },
+    /// A waker of it is held outside this crate (another thread, a
+    /// `futures` channel, a foreign timer...): the runtime cannot tell
+    /// whether it will be used.
+    Elsewhere,
     /// No waker of it is held anywhere: nothing can ever wake it (for
     /// example `std::future::pending`, or a waker that was dropped).
     Nothing,
+}
+
+/// The readiness a [`WaitsOn::Socket`] waits for.
+///
+/// ```
+/// assert_eq!(cvp_interleave::Interest::Readable.to_string(), "readable");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// Data to read (or a connection to accept).
+    Readable,
+    /// Room to write.
+    Writable,
+}
+
+impl fmt::Display for Interest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Interest::Readable => "readable",
+            Interest::Writable => "writable",
+        })
+    }
 }
 
 impl fmt::Display for WaitsOn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WaitsOn::Primitive(what) => write!(f, "waits on {what}"),
+            WaitsOn::Timer { due } => write!(f, "waits on a timer due at {:?}", due.as_duration()),
+            WaitsOn::Socket {
+                interest,
+                fd,
+                local,
+                peer,
+            } => {
+                write!(f, "waits for fd {fd} to be {interest}")?;
+                match (local, peer) {
+                    (Some(l), Some(p)) => write!(f, " ({l} to {p})"),
+                    (Some(l), None) => write!(f, " ({l})"),
+                    _ => Ok(()),
+                }
+            }
+            WaitsOn::Elsewhere => f.write_str("waits on a waker held outside this crate"),
             WaitsOn::Nothing => f.write_str("no waker of it is held anywhere"),
         }
     }
@@ -111,20 +220,38 @@ impl fmt::Display for Error {
             ),
             Error::Deadlock { stuck } => {
                 f.write_str("deadlock: no task can make progress; stuck: ")?;
-                for (i, t) in stuck.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; ")?;
-                    }
-                    write!(f, "{t}")?;
-                    if let Some(at) = t.spawned_at {
-                        write!(f, " spawned at {at}")?;
-                    }
-                    write!(f, ": {}", t.waits_on)?;
-                }
-                Ok(())
+                write_stuck(f, stuck)
+            }
+            Error::TimeLimit { at, stuck } => {
+                write!(f, "time limit reached at {at:?} with tasks unfinished: ")?;
+                write_stuck(f, stuck)
+            }
+            Error::Stalled { idle, stuck } => {
+                write!(f, "stalled: no task ran for {idle:?}; waiting: ")?;
+                write_stuck(f, stuck)
             }
         }
     }
+}
+
+fn write_stuck(f: &mut fmt::Formatter<'_>, stuck: &[StuckTask]) -> fmt::Result {
+    for (i, t) in stuck.iter().enumerate() {
+        if i > 0 {
+            f.write_str("; ")?;
+        }
+        write!(f, "{t}")?;
+        if let Some(at) = t.spawned_at {
+            write!(f, " spawned at {at}")?;
+        }
+        if t.waits.is_empty() {
+            write!(f, ": {}", WaitsOn::Nothing)?;
+        }
+        for (j, w) in t.waits.iter().enumerate() {
+            f.write_str(if j == 0 { ": " } else { " and " })?;
+            write!(f, "{w}")?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for Error {}

@@ -52,11 +52,14 @@
 //!   [`JoinSet`] (tasks awaited in completion order, aborted on drop).
 //! - **Testing** ([`check`]): a test body under many seeded schedules
 //!   (random and PCT) in virtual time, the first failure printed with a
-//!   line that replays it, and [`check::advance`] to move time by hand.
+//!   line that replays it, and [`check::pause`] / [`check::advance`] to
+//!   move time by hand.
 //! - **Observation**: [`Stats`], a per-poll trace ([`PollRecord`]), a seeded
 //!   random scheduling [`Policy`] to shake out order dependence, and deadlock
 //!   detection: [`Runtime::block_on`] returns [`Error::Deadlock`] naming the
-//!   stuck tasks instead of hanging.
+//!   stuck tasks instead of hanging; bounded runs ([`Builder::time_limit`],
+//!   [`Builder::stall_timeout`]) end with a report naming every unfinished
+//!   task's timers, sockets, primitives and foreign wakers.
 //!
 //! Wakers may be used from any thread: a wake from another thread goes
 //! through an injection queue and unparks the runtime. Other threads reach
@@ -70,7 +73,8 @@
 //! - Deadlock detection only sees waiters it knows about: this crate's own
 //!   primitives, timers and sockets. A task parked on, say, a
 //!   `futures::channel` whose sender is held by another stuck task may be
-//!   woken from anywhere as far as the runtime can tell, so the runtime waits.
+//!   woken from anywhere as far as the runtime can tell, so the runtime waits
+//!   (up to [`Builder::stall_timeout`], when set).
 
 #[cfg(unix)]
 mod async_fd;
@@ -98,7 +102,7 @@ mod waker;
 #[cfg(unix)]
 pub use async_fd::Async;
 pub use bounded::{bounded, BoundedReceiver, BoundedSender};
-pub use error::{Error, StuckTask, WaitsOn};
+pub use error::{Error, Interest, StuckTask, WaitsOn};
 pub use handle::{Handle, RemoteJoinHandle};
 pub use join_set::JoinSet;
 pub use net::{TcpListener, TcpStream};

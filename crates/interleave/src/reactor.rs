@@ -32,10 +32,45 @@ pub(crate) enum Direction {
 /// One registered socket.
 pub(crate) struct Source {
     key: usize,
+    /// The raw descriptor, for reports.
+    fd: i64,
     readable: Cell<bool>,
     writable: Cell<bool>,
     reader: RefCell<Option<Waker>>,
     writer: RefCell<Option<Waker>>,
+}
+
+/// The raw descriptor of `io` (a file descriptor, or a raw socket on
+/// Windows), for reports.
+fn raw_fd<S>(io: &S) -> i64
+where
+    for<'a> &'a S: AsRawSource,
+{
+    io.raw() as i64
+}
+
+/// The local and peer addresses of the IP socket `fd`, when it is one.
+#[cfg(unix)]
+pub(crate) fn socket_addrs(
+    fd: i64,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+    use std::os::fd::FromRawFd;
+    let Ok(fd) = std::os::fd::RawFd::try_from(fd) else {
+        return (None, None);
+    };
+    // SAFETY: `fd` belongs to a source still registered with the reactor,
+    // so it is open; `ManuallyDrop` keeps us from closing it. Asking a
+    // socket of another kind for its addresses fails harmlessly.
+    let s = std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) });
+    (s.local_addr().ok(), s.peer_addr().ok())
+}
+
+/// The local and peer addresses of a socket (not looked up here).
+#[cfg(not(unix))]
+pub(crate) fn socket_addrs(
+    _fd: i64,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+    (None, None)
 }
 
 /// The sockets of one runtime.
@@ -54,14 +89,27 @@ impl Reactor {
         self.count.get() > 0
     }
 
-    /// Sources with a parked waker (I/O that may still wake a task).
-    pub(crate) fn waiters(&self) -> usize {
+    /// Whether some source has a parked waker (I/O that may still wake a
+    /// task). Stops at the first one: a server's listener usually is.
+    pub(crate) fn has_waiters(&self) -> bool {
         self.sources
             .borrow()
             .iter()
             .flatten()
-            .filter(|s| s.reader.borrow().is_some() || s.writer.borrow().is_some())
-            .count()
+            .any(|s| s.reader.borrow().is_some() || s.writer.borrow().is_some())
+    }
+
+    /// Every parked waker with the source's descriptor and direction (for
+    /// reports).
+    pub(crate) fn waiting(&self, mut f: impl FnMut(i64, Direction, &Waker)) {
+        for s in self.sources.borrow().iter().flatten() {
+            if let Some(w) = &*s.reader.borrow() {
+                f(s.fd, Direction::Read, w);
+            }
+            if let Some(w) = &*s.writer.borrow() {
+                f(s.fd, Direction::Write, w);
+            }
+        }
     }
 
     fn poller<'a>(&self, shared: &'a Shared) -> io::Result<&'a Poller> {
@@ -106,6 +154,7 @@ impl Reactor {
         }
         let source = Rc::new(Source {
             key,
+            fd: raw_fd(io),
             // Optimistic: try the I/O first, the poller tells us when to retry.
             readable: Cell::new(true),
             writable: Cell::new(true),

@@ -37,9 +37,9 @@ use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::Duration;
 
-use crate::error::{Error, StuckTask, WaitsOn};
+use crate::error::{Error, Interest, StuckTask, WaitsOn};
 use crate::outside::MainWake;
-use crate::reactor::Reactor;
+use crate::reactor::{self, Direction, Reactor};
 use crate::stats::{Stats, StatsCells};
 use crate::task::{self, Header, JoinHandle, TaskId, CLOSED, HANDLE, REGISTERED, RUNNING};
 use crate::task::{ABORT, OUTPUT, SCHEDULED};
@@ -117,6 +117,8 @@ pub struct Builder {
     virtual_time: bool,
     policy: Policy,
     trace: bool,
+    time_limit: Option<Duration>,
+    stall_timeout: Option<Duration>,
 }
 
 impl Builder {
@@ -169,6 +171,55 @@ impl Builder {
         self
     }
 
+    /// Ends a run whose clock would pass `limit` (from the runtime's start)
+    /// while the `block_on` future still waits: `block_on` returns
+    /// [`Error::TimeLimit`] naming every unfinished task and what it waits
+    /// on. In virtual time this bounds a run whose tasks keep arming timers
+    /// (an endless `interval`, a retry loop): the run stops when the next
+    /// timer lies beyond the limit. In real time it is checked whenever
+    /// nothing is runnable. Off by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cvp_interleave::{Error, Runtime, WaitsOn};
+    /// let rt = Runtime::builder()
+    ///     .virtual_time(true)
+    ///     .time_limit(Duration::from_secs(60))
+    ///     .build();
+    /// let err = rt.block_on(cvp_interleave::sleep(Duration::from_secs(3600))).unwrap_err();
+    /// let Error::TimeLimit { at, stuck } = err else { panic!("{err}") };
+    /// assert_eq!(at, Duration::from_secs(60));
+    /// assert!(matches!(stuck[0].waits_on, WaitsOn::Timer { due } if due.as_duration() == Duration::from_secs(3600)));
+    /// ```
+    pub fn time_limit(mut self, limit: Duration) -> Builder {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Ends a run in which no task ran for `timeout` of real time while the
+    /// `block_on` future still waits (on timers, sockets or wakers held
+    /// elsewhere, which deadlock detection cannot rule out): `block_on`
+    /// returns [`Error::Stalled`] naming every unfinished task and what it
+    /// waits on. Meant for tests and bounded runs: a server that
+    /// legitimately waits longer than `timeout` for a client is reported
+    /// too. A true deadlock is still reported at once as
+    /// [`Error::Deadlock`]. Off by default.
+    ///
+    /// ```
+    /// # if cfg!(miri) { return; } // real time: slow under Miri
+    /// use std::time::Duration;
+    /// use cvp_interleave::{Error, Runtime, WaitsOn};
+    /// let rt = Runtime::builder().stall_timeout(Duration::from_millis(20)).build();
+    /// let err = rt.block_on(cvp_interleave::sleep(Duration::from_secs(3600))).unwrap_err();
+    /// let Error::Stalled { idle, stuck } = err else { panic!("{err}") };
+    /// assert!(idle >= Duration::from_millis(20));
+    /// assert!(matches!(stuck[0].waits_on, WaitsOn::Timer { .. }));
+    /// ```
+    pub fn stall_timeout(mut self, timeout: Duration) -> Builder {
+        self.stall_timeout = Some(timeout);
+        self
+    }
+
     /// Builds the runtime. The OS poller is created lazily, with the first
     /// socket, so building cannot fail.
     ///
@@ -218,6 +269,11 @@ impl Builder {
                 stats: StatsCells::default(),
                 last_polled: Cell::new(u64::MAX),
                 io_tick: Cell::new(0),
+                time_limit: self
+                    .time_limit
+                    .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+                stall_timeout: self.stall_timeout,
+                idle_since: Cell::new(None),
             }),
         }
     }
@@ -553,6 +609,12 @@ pub(crate) struct Local {
     pub(crate) stats: StatsCells,
     last_polled: Cell<u64>,
     io_tick: Cell<u32>,
+    /// [`Builder::time_limit`], in clock nanoseconds.
+    time_limit: Option<u64>,
+    /// [`Builder::stall_timeout`].
+    stall_timeout: Option<Duration>,
+    /// Since when nothing ran (only with a stall timeout).
+    idle_since: Cell<Option<std::time::Instant>>,
 }
 
 impl Local {
@@ -817,7 +879,7 @@ impl Local {
         n
     }
 
-    fn ready_is_empty(&self) -> bool {
+    pub(crate) fn ready_is_empty(&self) -> bool {
         self.ready.borrow().queue.is_empty()
     }
 
@@ -828,26 +890,68 @@ impl Local {
             return Ok(());
         }
         let next = self.timers.borrow_mut().next_deadline();
-        let io_waiters = self.reactor.waiters();
-        if self.clock.is_virtual() {
-            if let Some(deadline) = next {
-                if io_waiters > 0 && self.poll_io(Some(Duration::ZERO)) > 0 {
-                    return Ok(());
-                }
-                self.clock.advance_to(deadline);
-                self.fire_timers();
+        let io_waiters = self.reactor.has_waiters();
+        let is_virtual = self.clock.is_virtual();
+        // A paused virtual clock moves only by hand, from a task: its
+        // timers cannot wake anything by themselves.
+        let timers_fire = next.is_some() && !(is_virtual && self.clock.is_paused());
+        if is_virtual && timers_fire {
+            let deadline = next.expect("timers_fire");
+            if io_waiters && self.poll_io(Some(Duration::ZERO)) > 0 {
                 return Ok(());
             }
-        }
-        if next.is_none() && io_waiters == 0 && !self.may_be_woken_from_outside() {
-            return Err(self.deadlock());
-        }
-        let now = self.clock.now_nanos();
-        if next.is_some_and(|d| d <= now) {
+            if let Some(limit) = self.time_limit.filter(|&l| deadline > l) {
+                self.clock.advance_to(limit);
+                return Err(Error::TimeLimit {
+                    at: Duration::from_nanos(limit),
+                    stuck: self.stuck_tasks(),
+                });
+            }
+            self.clock.advance_to(deadline);
             self.fire_timers();
             return Ok(());
         }
-        let timeout = next.map(|d| Duration::from_nanos(d - now));
+        if !timers_fire && !io_waiters && !self.may_be_woken_from_outside() {
+            return Err(self.deadlock());
+        }
+        let now = self.clock.now_nanos();
+        let mut timeout = None;
+        if !is_virtual {
+            if let Some(limit) = self.time_limit {
+                if now >= limit {
+                    return Err(Error::TimeLimit {
+                        at: Duration::from_nanos(now),
+                        stuck: self.stuck_tasks(),
+                    });
+                }
+                timeout = Some(Duration::from_nanos(limit - now));
+            }
+            if let Some(d) = next {
+                if d <= now {
+                    self.fire_timers();
+                    return Ok(());
+                }
+                timeout = min_timeout(timeout, Duration::from_nanos(d - now));
+            }
+        }
+        if let Some(stall) = self.stall_timeout {
+            let real_now = std::time::Instant::now();
+            let since = match self.idle_since.get() {
+                Some(t) => t,
+                None => {
+                    self.idle_since.set(Some(real_now));
+                    real_now
+                }
+            };
+            let idle = real_now - since;
+            if idle >= stall {
+                return Err(Error::Stalled {
+                    idle,
+                    stuck: self.stuck_tasks(),
+                });
+            }
+            timeout = min_timeout(timeout, stall - idle);
+        }
         self.stats.parks.set(self.stats.parks.get() + 1);
         if self.shared.poller.get().is_some() {
             self.poll_io(timeout);
@@ -864,8 +968,27 @@ impl Local {
     /// primitives (for example by another thread, or by a `futures`
     /// channel): then a wake may still come.
     fn may_be_woken_from_outside(&self) -> bool {
+        // With a paused clock, the wakers in the timers are accounted for
+        // too: only a task can move the clock, and none is runnable.
+        let in_timers = if self.clock.is_virtual() && self.clock.is_paused() {
+            let mut counts: HashMap<usize, u32> = HashMap::new();
+            let main_data = Arc::as_ptr(&self.shared).cast::<()>();
+            for (_, w) in self.timers.borrow().armed() {
+                if let Some(k) = waker_owner(w, main_data) {
+                    *counts.entry(k).or_default() += 1;
+                }
+            }
+            counts
+        } else {
+            HashMap::new()
+        };
+        let main_in_timers = in_timers.get(&0).copied().unwrap_or(0) as usize;
         // `block_on` holds one main waker itself.
-        if self.shared.main.may_be_woken_from_outside(1) {
+        if self
+            .shared
+            .main
+            .may_be_woken_from_outside(1 + main_in_timers)
+        {
             return true;
         }
         let reg = self.registry.borrow();
@@ -877,42 +1000,138 @@ impl Local {
                 return false;
             }
             // The registry and handle, and this crate's primitives.
-            let known = 1 + h.internal_refs.get();
+            let known = 1
+                + h.internal_refs.get()
+                + in_timers
+                    .get(&(ptr.as_ptr() as usize))
+                    .copied()
+                    .unwrap_or(0);
             h.wake.may_be_woken_from_outside(known)
         })
     }
 
     fn deadlock(&self) -> Error {
+        Error::Deadlock {
+            stuck: self.stuck_tasks(),
+        }
+    }
+
+    /// Every unfinished task (the `block_on` future first) with what it
+    /// waits on: its wakers found in the timers and the reactor, this
+    /// crate's primitives holding its waker, and any waker reference left
+    /// unaccounted for (held elsewhere).
+    fn stuck_tasks(&self) -> Vec<StuckTask> {
+        // Waits found by waker, keyed by task header address (0: main).
+        let mut found: HashMap<usize, Vec<WaitsOn>> = HashMap::new();
+        let main_data = Arc::as_ptr(&self.shared).cast::<()>();
+        let owner = |w: &std::task::Waker| waker_owner(w, main_data);
+        {
+            let timers = self.timers.borrow();
+            let mut armed = timers.armed();
+            armed.sort_by_key(|&(due, _)| due);
+            for (due, w) in armed {
+                if let Some(k) = owner(w) {
+                    found
+                        .entry(k)
+                        .or_default()
+                        .push(WaitsOn::Timer { due: Instant(due) });
+                }
+            }
+        }
+        self.reactor.waiting(|fd, dir, w| {
+            if let Some(k) = owner(w) {
+                let (local, peer) = reactor::socket_addrs(fd);
+                found.entry(k).or_default().push(WaitsOn::Socket {
+                    interest: match dir {
+                        Direction::Read => Interest::Readable,
+                        Direction::Write => Interest::Writable,
+                    },
+                    fd,
+                    local,
+                    peer,
+                });
+            }
+        });
         let names = self.names.borrow();
         let reg = self.registry.borrow();
-        let waits_on = |parked: bool, on: u8| match ParkedOn::from_u8(on) {
-            Some(on) if parked => WaitsOn::Primitive(on.describe()),
-            _ => WaitsOn::Nothing,
-        };
-        let mut stuck = vec![StuckTask {
-            id: TaskId::MAIN,
-            name: Some("block_on".to_owned()),
-            waits_on: waits_on(
-                self.shared.main.has_parked(),
-                self.shared.main_parked_on.load(Ordering::Relaxed),
-            ),
-            spawned_at: None,
-        }];
+        let mut main_waits = found.remove(&0).unwrap_or_default();
+        let main_found = main_waits.len();
+        if self.shared.main.has_parked() {
+            if let Some(on) = ParkedOn::from_u8(self.shared.main_parked_on.load(Ordering::Relaxed))
+            {
+                main_waits.push(WaitsOn::Primitive(on.describe()));
+            }
+        }
+        // `block_on` holds one main waker itself.
+        if self.shared.main.may_be_woken_from_outside(1 + main_found) {
+            main_waits.push(WaitsOn::Elsewhere);
+        }
+        let mut stuck = vec![stuck_task(
+            TaskId::MAIN,
+            Some("block_on".to_owned()),
+            main_waits,
+            None,
+        )];
         for &ptr in reg.slots.iter().flatten() {
             // SAFETY: registered tasks are live.
             let h = unsafe { ptr.as_ref() };
-            if h.state.get() & CLOSED == 0 {
-                stuck.push(StuckTask {
-                    id: TaskId(h.id),
-                    name: names.get(&h.id).map(|n| n.to_string()),
-                    waits_on: waits_on(h.internal_refs.get() > 0, h.parked_on.get()),
-                    spawned_at: Some(h.spawned_at),
-                });
+            if h.state.get() & CLOSED != 0 {
+                continue;
             }
+            let mut waits = found.remove(&(ptr.as_ptr() as usize)).unwrap_or_default();
+            let n_found = waits.len() as u32;
+            let internal = h.internal_refs.get();
+            if internal > 0 {
+                if let Some(on) = ParkedOn::from_u8(h.parked_on.get()) {
+                    waits.push(WaitsOn::Primitive(on.describe()));
+                }
+            }
+            // The registry and handle, this crate's primitives, and the
+            // wakers found in the timers and the reactor.
+            if h.wake.may_be_woken_from_outside(1 + internal + n_found) {
+                waits.push(WaitsOn::Elsewhere);
+            }
+            stuck.push(stuck_task(
+                TaskId(h.id),
+                names.get(&h.id).map(|n| n.to_string()),
+                waits,
+                Some(h.spawned_at),
+            ));
         }
         stuck.sort_by_key(|s| s.id);
-        Error::Deadlock { stuck }
+        stuck
     }
+}
+
+fn stuck_task(
+    id: TaskId,
+    name: Option<String>,
+    waits: Vec<WaitsOn>,
+    spawned_at: Option<&'static Location<'static>>,
+) -> StuckTask {
+    StuckTask {
+        id,
+        name,
+        waits_on: waits.first().copied().unwrap_or(WaitsOn::Nothing),
+        waits,
+        spawned_at,
+    }
+}
+
+/// Whose waker `w` is: a task (its header address), this runtime's
+/// `block_on` future (0), or neither.
+fn waker_owner(w: &std::task::Waker, main_data: *const ()) -> Option<usize> {
+    if ptr::eq(w.vtable(), &waker::TASK_VTABLE) {
+        Some(w.data() as usize)
+    } else if ptr::eq(w.vtable(), &waker::MAIN_VTABLE) && ptr::eq(w.data(), main_data) {
+        Some(0)
+    } else {
+        None
+    }
+}
+
+fn min_timeout(a: Option<Duration>, b: Duration) -> Option<Duration> {
+    Some(a.map_or(b, |a| a.min(b)))
 }
 
 /// Sets `CURRENT` for a scope and restores the previous value.
@@ -1019,7 +1238,8 @@ impl Runtime {
         local.main_woken_by.set(trace::SPAWN);
         loop {
             local.clock.tick();
-            if local.shared.main.take() {
+            let main_ran = local.shared.main.take();
+            if main_ran {
                 local.wake_ctx.set(trace::MAIN);
                 let woken_by = trace::decode(local.main_woken_by.get());
                 let start = if local.tracing {
@@ -1048,6 +1268,9 @@ impl Runtime {
                 }
             }
             let ran = local.run_batch();
+            if local.stall_timeout.is_some() && (main_ran || ran > 0) {
+                local.idle_since.set(None);
+            }
             local.maintain(ran > 0);
             if local.ready_is_empty() && !local.shared.main.is_woken() {
                 local.idle()?;

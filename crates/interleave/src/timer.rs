@@ -30,6 +30,8 @@ pub(crate) struct Clock {
     /// [`sleep`] measures from, so that creating a sleep costs no clock
     /// read.
     ticked: Cell<u64>,
+    /// Virtual time only moves by hand ([`crate::check::pause`]).
+    paused: Cell<bool>,
 }
 
 impl Clock {
@@ -38,6 +40,7 @@ impl Clock {
             start: std::time::Instant::now(),
             virt: virtual_time.then(|| Cell::new(0)),
             ticked: Cell::new(0),
+            paused: Cell::new(false),
         }
     }
 
@@ -60,6 +63,15 @@ impl Clock {
 
     pub(crate) fn is_virtual(&self) -> bool {
         self.virt.is_some()
+    }
+
+    /// Whether virtual time stopped moving by itself.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    pub(crate) fn set_paused(&self, on: bool) {
+        self.paused.set(on);
     }
 
     #[inline]
@@ -277,6 +289,23 @@ impl Timers {
             self.pop_front(from_run);
         }
         None
+    }
+
+    /// Every armed timer that has not fired, with its deadline and waker
+    /// (for reports; in no particular order).
+    pub(crate) fn armed(&self) -> Vec<(u64, &Waker)> {
+        let heap = self.heap.iter().map(|Reverse(k)| k);
+        self.run
+            .iter()
+            .chain(heap)
+            .filter_map(|&(deadline, seq, slot)| {
+                let s = &self.slots[slot as usize];
+                match &s.waker {
+                    Some(w) if s.seq == seq && !s.fired => Some((deadline, w)),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// Marks every timer due at `now` as fired and returns their wakers, in
