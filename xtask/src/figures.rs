@@ -29,6 +29,7 @@ use anyhow::{bail, Context, Result};
 use cvp_report::crossover::{Sweep, SWEEP_SCHEMA};
 use cvp_report::serve::{self, ServeSweep};
 use cvp_report::visual::fit_amdahl;
+use cvp_report::ServeStats;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
 use crate::specs::{self, BOUND, EXAMPLES, PAIRS, RESTATE, SPECS};
@@ -77,7 +78,9 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let crossover_table = crossover.verdict_table();
     let restate = read(root, RESTATE)?;
     let examples = read(root, SPECS)?;
-    let serve_table = serve_figures(&read_serve(root)?);
+    let serve_sweep = read_serve(root)?;
+    let serve_table = serve_figures(&serve_sweep);
+    let reach = serve_reach(root, &serve_sweep)?;
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -92,11 +95,14 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         ),
         (
             root.join(SERVE).join("README.md"),
-            vec![("serve", serve_table.clone())],
+            vec![
+                ("serve", serve_table.clone()),
+                ("serve-reach", reach.clone()),
+            ],
         ),
         (
             root.join("crates/compare/README.md"),
-            vec![("serve", serve_table)],
+            vec![("serve", serve_table), ("serve-reach", reach)],
         ),
         (
             root.join("crates/cluster/README.md"),
@@ -204,6 +210,82 @@ fn serve_figures(s: &ServeSweep) -> String {
         s.machine.cpu_model, s.machine.cores, s.command, s.elapsed_s
     );
     out
+}
+
+/// Single points beside the sweep (`cvp serve --json` into
+/// `results/serve-2core-vm/points/`): the generator's own reach against a
+/// trivial server, and 10,000 connections. Each row is one point; the
+/// sentence compares the generator's reach with the sweep's best capacity.
+fn serve_reach(root: &Path, sweep: &ServeSweep) -> Result<String> {
+    let dir = root.join(SERVE).join("points");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = header_left(
+        &[
+            "point",
+            "mix",
+            "connections",
+            "offered req/s",
+            "answered req/s",
+            "answered / due",
+            "p99",
+            "errors",
+        ],
+        2,
+    );
+    let mut trivial_best: Option<f64> = None;
+    for f in &files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let p: ServeStats =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", f.display()))?;
+        let name = f.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+        if p.mix == "trivial" {
+            trivial_best = Some(trivial_best.unwrap_or(0.0).max(p.achieved_rps));
+        }
+        let errors: Vec<String> = p.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} / {} | {} | {} |",
+            p.mix,
+            p.connections,
+            serve::rps(p.offered_rps),
+            serve::rps(p.achieved_rps),
+            p.ok,
+            p.due,
+            render::duration(p.p99_ns),
+            if errors.is_empty() {
+                "—".to_owned()
+            } else {
+                errors.join(", ")
+            }
+        );
+    }
+    let best = sweep
+        .mixes
+        .iter()
+        .flat_map(|m| m.curves.iter())
+        .map(|c| c.capacity_rps)
+        .fold(0.0, f64::max);
+    if let Some(t) = trivial_best {
+        let _ = writeln!(
+            out,
+            "\nThe generator's reach (answered by a trivial server) is {} req/s, {:.1}x the \
+             highest capacity any model reached in the sweep ({} req/s).",
+            serve::rps(t),
+            t / best.max(1.0),
+            serve::rps(best)
+        );
+    }
+    let _ = write!(
+        out,
+        "\n*From `{SERVE}/points/*.json`: `cvp serve ... --json`, one file a point.*\n"
+    );
+    Ok(out)
 }
 
 fn read_crossover(root: &Path) -> Result<Sweep> {

@@ -47,7 +47,7 @@ pub(crate) const BOUND: f64 = 1.05;
 
 pub(crate) struct Specs {
     /// Flags passed through to both `cvp compare` runs (by default the
-    /// restatements get `--runs 2 --rounds 4`, the examples `--runs 3`).
+    /// restatements get `--runs 3 --rounds 5`, the examples `--runs 3`).
     pub(crate) args: Vec<String>,
 }
 
@@ -64,7 +64,7 @@ impl Specs {
         let mut args = vec!["--workloads".to_owned(), built_ins.join(",")];
         args.push("--spec".to_owned());
         args.extend(PAIRS.iter().map(|p| p.1.to_owned()));
-        args.extend(or_default(&["--runs", "2", "--rounds", "4"]));
+        args.extend(or_default(&["--runs", "3", "--rounds", "5"]));
         args.extend(["--out".to_owned(), RESTATE.to_owned()]);
         compare(&args)?;
 
