@@ -68,7 +68,7 @@ fn answers(cells: &[Cell]) -> String {
 }
 
 #[test]
-fn smoke() {
+fn one_sequential_cell_answers_as_snapshotted() {
     let w = cvp_workloads::find("primes").unwrap();
     let m = cvp_compare::find_model("sequential").unwrap();
     let mut spec = CellSpec::new(w, m, 1, w.size(Preset::Test));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use cvp_decompose::Pool;
 
 #[test]
-fn smoke() {
+fn dropping_an_idle_pool_returns() {
     drop(Pool::new(2).unwrap());
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use cvp_decompose::{Pool, Strategy};
 
 #[test]
-fn smoke() {
+fn a_one_thread_pool_runs_a_job() {
     let pool = Pool::new(1).unwrap();
     assert_eq!(pool.install(|| 1), 1);
 }

@@ -21,7 +21,7 @@ fn fib_seq(n: u64) -> u64 {
 const N: u64 = if cfg!(miri) { 8 } else { 20 };
 
 #[test]
-fn smoke() {
+fn join_returns_both_results() {
     let pool = Pool::new(2).unwrap();
     assert_eq!(pool.join(|| "a", || 1), ("a", 1));
 }

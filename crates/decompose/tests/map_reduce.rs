@@ -24,7 +24,7 @@ fn all_strategies(grain: usize) -> Vec<Strategy> {
 }
 
 #[test]
-fn smoke() {
+fn map_reduce_sums_a_small_range() {
     let pool = Pool::new(2).unwrap();
     let sum = pool.map_reduce(100, Strategy::default(), |r| r.sum::<usize>(), |a, b| a + b);
     assert_eq!(sum, 4950);

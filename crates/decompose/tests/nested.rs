@@ -3,7 +3,7 @@
 use cvp_decompose::{join, map_reduce, scope, Pool, Strategy};
 
 #[test]
-fn smoke() {
+fn nested_joins_on_one_thread() {
     let pool = Pool::new(1).unwrap();
     assert_eq!(
         pool.install(|| join(|| join(|| 1, || 2), || 3)),

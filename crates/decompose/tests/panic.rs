@@ -24,7 +24,7 @@ fn still_usable(pool: &Pool) {
 }
 
 #[test]
-fn smoke() {
+fn a_panic_in_install_reaches_the_caller_and_the_pool_stays_usable() {
     let pool = Pool::new(2).unwrap();
     let err = catch_unwind(AssertUnwindSafe(|| pool.install(|| panic!("boom")))).unwrap_err();
     assert_eq!(message(err), "boom");

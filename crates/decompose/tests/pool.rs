@@ -7,7 +7,7 @@ use std::thread;
 use cvp_decompose::{current_num_threads, current_thread_index, BuildError, Builder, Pool};
 
 #[test]
-fn smoke() {
+fn a_pool_has_its_threads_and_installs_a_job() {
     let pool = Pool::new(2).unwrap();
     assert_eq!(pool.num_threads(), 2);
     assert_eq!(pool.install(|| 6 * 7), 42);

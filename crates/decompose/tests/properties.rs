@@ -18,7 +18,7 @@ fn split() -> impl Strategy<Value = Split> {
 }
 
 #[test]
-fn smoke() {
+fn map_reduce_of_three_items_counts_three() {
     let pool = Pool::new(2).unwrap();
     assert_eq!(
         pool.map_reduce(3, Split::STATIC, |r| r.len(), |a, b| a + b),

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use cvp_decompose::{scope, Pool};
 
 #[test]
-fn smoke() {
+fn a_scoped_spawn_writes_a_borrowed_local() {
     let pool = Pool::new(2).unwrap();
     let mut x = 0;
     pool.scope(|s| s.spawn(|_| x = 5));

@@ -3,7 +3,7 @@
 use cvp_decompose::{Builder, Pool, Strategy};
 
 #[test]
-fn smoke() {
+fn stats_have_one_entry_per_worker() {
     let pool = Pool::new(2).unwrap();
     assert_eq!(pool.stats().workers.len(), 2);
 }

@@ -52,7 +52,7 @@ fn table(strategy: fn(usize) -> Strategy) -> String {
 }
 
 #[test]
-fn smoke() {
+fn a_static_plan_of_four_items_on_two_threads() {
     assert_eq!(Strategy::STATIC.plan(4, 2), vec![0..2, 2..4]);
 }
 

@@ -12,7 +12,7 @@ fn stuck_names(err: Error) -> Vec<String> {
 }
 
 #[test]
-fn smoke() {
+fn a_pending_main_future_is_reported_stuck() {
     let rt = Runtime::new();
     let err = rt.block_on(std::future::pending::<()>()).unwrap_err();
     assert_eq!(stuck_names(err), ["main (block_on)"]);

@@ -55,7 +55,7 @@ fn run(policy: Policy) -> String {
 }
 
 #[test]
-fn smoke() {
+fn fifo_is_deterministic() {
     assert_eq!(run(Policy::Fifo), run(Policy::Fifo));
 }
 

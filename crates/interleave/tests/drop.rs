@@ -15,7 +15,7 @@ impl Drop for Counted {
 }
 
 #[test]
-fn smoke() {
+fn dropping_the_runtime_drops_unfinished_tasks() {
     let drops = Rc::new(Cell::new(0));
     {
         let rt = Runtime::new();

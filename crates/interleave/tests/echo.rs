@@ -61,7 +61,7 @@ fn echo(connections: usize, len: usize) {
     miri,
     ignore = "Miri cannot call socket FFI (socket, epoll on sockets)"
 )]
-fn smoke() {
+fn four_clients_echo_a_thousand_bytes() {
     echo(4, 1000);
 }
 

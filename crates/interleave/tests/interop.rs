@@ -7,7 +7,7 @@ use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt, SinkExt, StreamExt};
 
 #[test]
-fn smoke() {
+fn futures_join_runs_on_the_runtime() {
     let rt = Runtime::new();
     let (a, b) = rt
         .block_on(async { futures::join!(async { 1 }, async { 2 }) })

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use cvp_interleave::{spawn, yield_now, Runtime};
 
 #[test]
-fn smoke() {
+fn a_dropped_handle_leaves_its_task_running() {
     let rt = Runtime::new();
     let ran = Rc::new(Cell::new(false));
     let r = ran.clone();

@@ -56,7 +56,7 @@ fn bytes_per_idle_task() -> f64 {
 }
 
 #[test]
-fn smoke() {
+fn an_idle_task_takes_at_most_128_bytes() {
     let per = bytes_per_idle_task();
     println!("memory per idle task: {per:.1} bytes");
     assert!(per <= 128.0, "{per} bytes per idle task");

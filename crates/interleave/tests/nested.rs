@@ -3,7 +3,7 @@
 use cvp_interleave::{spawn, Error, Runtime};
 
 #[test]
-fn smoke() {
+fn a_nested_block_on_is_a_typed_error() {
     let rt = Runtime::new();
     let inner = rt
         .block_on(async { Runtime::new().block_on(async { 1 }) })

@@ -3,7 +3,7 @@
 use cvp_interleave::{spawn, yield_now, Runtime};
 
 #[test]
-fn smoke() {
+fn a_panicking_task_does_not_stop_the_others() {
     let rt = Runtime::new();
     let (bad, good) = rt
         .block_on(async {

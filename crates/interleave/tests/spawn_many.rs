@@ -8,7 +8,7 @@ use cvp_interleave::{spawn, yield_now, Runtime};
 const N: u64 = if cfg!(miri) { 200 } else { 10_000 };
 
 #[test]
-fn smoke() {
+fn many_spawned_tasks_are_all_awaited() {
     let rt = Runtime::new();
     let sum = rt
         .block_on(async {

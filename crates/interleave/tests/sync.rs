@@ -6,7 +6,7 @@ use std::rc::Rc;
 use cvp_interleave::{channel, spawn, yield_now, Mutex, Runtime};
 
 #[test]
-fn smoke() {
+fn a_channel_delivers_in_order() {
     let rt = Runtime::new();
     let got = rt
         .block_on(async {

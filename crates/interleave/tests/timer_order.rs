@@ -35,7 +35,7 @@ fn order(rt: &Runtime, durations: &[u64]) -> Vec<u64> {
 }
 
 #[test]
-fn smoke() {
+fn timers_fire_in_deadline_order() {
     let rt = Runtime::new();
     assert_eq!(order(&rt, &[3000, 1000, 2000]), [1000, 2000, 3000]);
 }

@@ -5,7 +5,7 @@ use std::task::Poll;
 use cvp_interleave::{spawn, yield_now, Runtime};
 
 #[test]
-fn smoke() {
+fn waking_a_finished_task_does_nothing() {
     let rt = Runtime::new();
     let polls = rt
         .block_on(async {

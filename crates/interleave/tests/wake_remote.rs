@@ -41,7 +41,7 @@ fn set_from_thread(flag: Arc<Mutex<Flag>>, delay: Duration) -> std::thread::Join
 }
 
 #[test]
-fn smoke() {
+fn a_task_woken_from_another_thread_finishes() {
     let rt = Runtime::new();
     let flag = Arc::new(Mutex::new(Flag::default()));
     let t = set_from_thread(flag.clone(), Duration::from_millis(5));
