@@ -163,11 +163,25 @@ fn read(root: &Path, dir: &str) -> Result<Report> {
     cvp_report::read(&path).with_context(|| format!("reading {}", path.display()))
 }
 
+/// A committed JSON file, parsed.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
 fn read_serve(root: &Path) -> Result<ServeSweep> {
     let path = root.join(SERVE).join("serve.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    let sweep: ServeSweep = read_json(&path)?;
+    if sweep.schema != serve::SERVE_SCHEMA {
+        bail!(
+            "{}: schema {}, expected {}",
+            path.display(),
+            sweep.schema,
+            serve::SERVE_SCHEMA
+        );
+    }
+    Ok(sweep)
 }
 
 /// The servers-under-load sweep: per mix and model, the cores its server
@@ -239,10 +253,7 @@ fn serve_reach(root: &Path, sweep: &ServeSweep) -> Result<String> {
     );
     let mut trivial_best: Option<f64> = None;
     for f in &files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        let p: ServeStats =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", f.display()))?;
+        let p: ServeStats = read_json(f)?;
         let name = f.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
         if p.mix == "trivial" {
             trivial_best = Some(trivial_best.unwrap_or(0.0).max(p.achieved_rps));
@@ -290,10 +301,7 @@ fn serve_reach(root: &Path, sweep: &ServeSweep) -> Result<String> {
 
 fn read_crossover(root: &Path) -> Result<Sweep> {
     let path = root.join(CROSSOVER).join("crossover.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let sweep: Sweep =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let sweep: Sweep = read_json(&path)?;
     if sweep.schema != SWEEP_SCHEMA {
         bail!(
             "{}: schema {}, expected {SWEEP_SCHEMA}",
