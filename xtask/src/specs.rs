@@ -4,9 +4,11 @@
 //! - `results/restate/`: the specs that restate built-in workloads, side by
 //!   side with those built-ins in one run, for the table of
 //!   crates/workloads/README.md. Each cell runs in several rounds (`cvp
-//!   compare --rounds`), its runs pooled over them, so a shared machine's
-//!   drift falls on a spec and its built-in alike rather than on whichever
-//!   ran first.
+//!   compare --rounds`), its runs pooled over them and odd rounds run
+//!   backwards, so a shared machine's drift falls on a spec and its
+//!   built-in alike rather than on whichever ran first. Short cells repeat
+//!   until enough time is measured (`--min-runs`), so a 20 ms cell's median
+//!   is not a few scheduler hiccups.
 //! - `results/specs/`: the three example specs of the README (a web
 //!   service's requests, a batch image filter, a web crawler), for the
 //!   README's table of what cvp concludes about each.
@@ -47,7 +49,7 @@ pub(crate) const BOUND: f64 = 1.05;
 
 pub(crate) struct Specs {
     /// Flags passed through to both `cvp compare` runs (by default the
-    /// restatements get `--runs 3 --rounds 5`, the examples `--runs 3`).
+    /// restatements get `--min-runs 3 --rounds 6`, the examples `--runs 3`).
     pub(crate) args: Vec<String>,
 }
 
@@ -64,7 +66,7 @@ impl Specs {
         let mut args = vec!["--workloads".to_owned(), built_ins.join(",")];
         args.push("--spec".to_owned());
         args.extend(PAIRS.iter().map(|p| p.1.to_owned()));
-        args.extend(or_default(&["--runs", "3", "--rounds", "5"]));
+        args.extend(or_default(&["--min-runs", "3", "--rounds", "6"]));
         args.extend(["--out".to_owned(), RESTATE.to_owned()]);
         compare(&args)?;
 

@@ -204,6 +204,10 @@ struct CompareArgs {
     /// Measured runs per cell (default: 3, more for short cells, fewer for long ones).
     #[arg(long, value_parser = positive)]
     runs: Option<usize>,
+    /// At least this many runs per cell, and more for short cells (up to 20,
+    /// until about 200 ms is measured).
+    #[arg(long, value_parser = positive, conflicts_with = "runs")]
+    min_runs: Option<usize>,
     /// Passes over the whole matrix, each cell's runs pooled over them, so
     /// that a shared machine's drift falls on every cell alike.
     #[arg(long, default_value_t = 1, value_parser = positive)]
@@ -626,7 +630,10 @@ fn compare(args: CompareArgs) -> Result<ExitCode, Failure> {
         }
         plan.threads = args.threads.clone();
     }
-    plan.runs = runs(args.runs);
+    plan.runs = match args.min_runs.and_then(NonZeroUsize::new) {
+        Some(n) => Runs::AtLeast(n),
+        None => runs(args.runs),
+    };
     plan.rounds = NonZeroUsize::new(args.rounds).context("--rounds is positive")?;
     plan.cell_timeout = args.cell_timeout;
     if let Some(mib) = args.triad_mib {

@@ -87,7 +87,11 @@ pub struct Plan {
     /// Passes over the whole matrix: each cell is run once per round (its
     /// warm-up and runs each time) and its runs pooled, so that the drift of
     /// a shared machine falls on every cell alike instead of on whichever
-    /// ran during a quiet or a busy minute.
+    /// ran during a quiet or a busy minute. Odd rounds visit the workloads,
+    /// and each workload's models after `sequential`, in the reverse order,
+    /// so that what ran just before a cell, and how long the machine had
+    /// been busy, are the same for every cell over two rounds instead of
+    /// favouring the one that comes first.
     pub rounds: NonZeroUsize,
     /// Longest one cell may take, warm-up and runs together.
     pub cell_timeout: Duration,
@@ -203,12 +207,26 @@ impl Plan {
         let specs = self.cells();
         let rounds = self.rounds.get();
         progress(Progress::Planned(specs.len() * rounds));
-        let mut cells: Vec<Cell> = Vec::with_capacity(specs.len());
+        // Each workload's cells, `sequential` first (it supplies the
+        // reference every other cell's answer is checked against).
+        let by_workload: Vec<Vec<usize>> = self
+            .workloads
+            .iter()
+            .map(|w| {
+                (0..specs.len())
+                    .filter(|&i| specs[i].workload.name() == w.name())
+                    .collect()
+            })
+            .collect();
+        let mut measured: Vec<Option<Cell>> = specs.iter().map(|_| None).collect();
         let mut interrupted = false;
         let mut index = 0;
         'rounds: for round in 0..rounds {
-            let mut slot = 0;
-            for w in &self.workloads {
+            for wi in round_order(self.workloads.len(), round) {
+                let w = &self.workloads[wi];
+                let Some((&first, rest)) = by_workload[wi].split_first() else {
+                    continue;
+                };
                 // The echo server runs only while the cells that need it do.
                 let mut server = None;
                 let mut server_error = None;
@@ -219,12 +237,14 @@ impl Plan {
                     }
                 }
                 let mut reference: Option<String> = None;
-                for spec in specs.iter().filter(|s| s.workload.name() == w.name()) {
+                let order =
+                    std::iter::once(first).chain(round_order(rest.len(), round).map(|i| rest[i]));
+                for i in order {
                     if stop.load(Ordering::SeqCst) {
                         interrupted = true;
                         break 'rounds;
                     }
-                    let mut spec = spec.clone();
+                    let mut spec = specs[i].clone();
                     spec.server = server.as_ref().map(EchoServer::addr);
                     spec.reference = reference.clone();
                     progress(Progress::Started { index, spec: &spec });
@@ -246,16 +266,17 @@ impl Plan {
                         reference = Some(cell.reference.clone());
                     }
                     progress(Progress::Finished { index, cell: &cell });
-                    if round == 0 {
-                        cells.push(cell);
-                    } else {
-                        pool_round(&mut cells[slot], cell);
+                    match &mut measured[i] {
+                        Some(earlier) => pool_round(earlier, cell),
+                        slot => *slot = Some(cell),
                     }
-                    slot += 1;
                     index += 1;
                 }
             }
         }
+        // In the order of `cells()`; a cell an interruption never reached
+        // is left out.
+        let mut cells: Vec<Cell> = measured.into_iter().flatten().collect();
         fill_speedups(&mut cells);
         let verdicts = verdicts(&cells, machine.bandwidth.as_ref());
         let mut report = Report {
@@ -291,6 +312,13 @@ impl Plan {
         report.recommendations = cvp_report::recommend(&report);
         Ok(report)
     }
+}
+
+/// The order in which round `round` visits `n` things: forwards on even
+/// rounds, backwards on odd ones.
+fn round_order(n: usize, round: usize) -> impl Iterator<Item = usize> {
+    let backwards = round % 2 == 1;
+    (0..n).map(move |i| if backwards { n - 1 - i } else { i })
 }
 
 /// Pools a later round's measurement of a cell into the first round's:

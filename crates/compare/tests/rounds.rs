@@ -40,3 +40,58 @@ fn each_round_adds_its_runs_to_the_same_cells() {
     }
     assert_eq!(report.settings.runs, "2 per round, 3 rounds pooled");
 }
+
+#[test]
+fn odd_rounds_visit_the_cells_backwards_with_sequential_first() {
+    let mut plan = Plan::new(Preset::Test);
+    plan.workloads = vec![
+        find("primes").unwrap().clone(),
+        find("latency-fanout").unwrap().clone(),
+    ];
+    plan.models = ["decompose", "interleave"]
+        .into_iter()
+        .map(|m| find_model(m).unwrap())
+        .collect();
+    plan.threads = vec![2];
+    plan.runs = Runs::Exactly(NonZeroUsize::MIN);
+    plan.rounds = NonZeroUsize::new(2).unwrap();
+    plan.bandwidth = None;
+    let mut order = Vec::new();
+    let report = plan
+        .run(&AtomicBool::new(false), &mut |p| {
+            if let Progress::Started { spec, .. } = p {
+                order.push(format!("{}/{}", spec.workload.name(), spec.model.name));
+            }
+        })
+        .unwrap();
+    let forwards = [
+        "primes/sequential",
+        "primes/decompose",
+        "primes/interleave",
+        "latency-fanout/sequential",
+        "latency-fanout/decompose",
+        "latency-fanout/interleave",
+    ];
+    let backwards = [
+        "latency-fanout/sequential",
+        "latency-fanout/interleave",
+        "latency-fanout/decompose",
+        "primes/sequential",
+        "primes/interleave",
+        "primes/decompose",
+    ];
+    assert_eq!(order[..6], forwards);
+    assert_eq!(order[6..], backwards);
+    // The report keeps the plan's order, each cell with both rounds' runs.
+    let cells: Vec<String> = report
+        .cells
+        .iter()
+        .map(|c| format!("{}/{}", c.workload, c.model))
+        .collect();
+    assert_eq!(cells, forwards);
+    for c in &report.cells {
+        assert_eq!(c.status, Status::Ok, "{}", c.label());
+        assert!(c.verified, "{}", c.label());
+        assert_eq!(c.runs.len(), 2, "{}", c.label());
+    }
+}
