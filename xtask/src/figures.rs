@@ -18,6 +18,7 @@
 //! | crates/workloads/README.md | `restate` | results/restate/report.json |
 //! | results/serve-2core-vm/README.md, crates/compare/README.md | `serve` | results/serve-2core-vm/serve.json |
 //! | README.md, crates/cluster/README.md | `crossover` | results/cluster-2core-vm/crossover.json |
+//! | crates/interleave/README.md | `interleave-benches` | results/benches.json (`cargo xtask bench`) |
 //!
 //! `results/cluster-2core-vm/crossover.md` is generated whole from its
 //! JSON, and checked the same way.
@@ -28,10 +29,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use cvp_report::crossover::{Sweep, SWEEP_SCHEMA};
 use cvp_report::serve::{self, ServeSweep};
-use cvp_report::visual::fit_amdahl;
+use cvp_report::visual::{fit_amdahl, Benches, BENCHES_SCHEMA};
 use cvp_report::ServeStats;
 use cvp_report::{render, Cell, Class, Report, Role, Status};
 
+use crate::bench::BENCHES;
 use crate::specs::{self, BOUND, EXAMPLES, PAIRS, RESTATE, SPECS};
 use crate::util::root;
 
@@ -81,6 +83,13 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
     let serve_sweep = read_serve(root)?;
     let serve_table = serve_figures(&serve_sweep);
     let reach = serve_reach(root, &serve_sweep)?;
+    let benches: Benches = read_json(&root.join(BENCHES))?;
+    if benches.schema != BENCHES_SCHEMA {
+        bail!(
+            "{BENCHES} has schema {}, this build reads {BENCHES_SCHEMA}: run `cargo xtask bench`",
+            benches.schema
+        );
+    }
     let files: Vec<(PathBuf, Vec<(&str, String)>)> = vec![
         (
             root.join("README.md"),
@@ -122,6 +131,10 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         (
             root.join("crates/workloads/README.md"),
             vec![("restate", restatements(&restate)?)],
+        ),
+        (
+            root.join("crates/interleave/README.md"),
+            vec![("interleave-benches", interleave_benches(&benches)?)],
         ),
     ];
     let mut stale = Vec::new();
@@ -686,6 +699,107 @@ fn engine_over_anchor(r: &Report) -> String {
         let _ = writeln!(out, "| {w} | {} |", row.join(" | "));
     }
     out + "\n*decompose's median wall time over rayon's, from `report.json`.*\n"
+}
+
+/// The nap of each sleeper in the interleaver's sleep benches.
+const NAP_NS: f64 = 20e6;
+
+/// cvp-interleave's criterion benches against its anchors, from one run,
+/// each row with the target it is held to and whether it is met.
+fn interleave_benches(b: &Benches) -> Result<String> {
+    const ANCHORS: [(&str, &str); 3] = [
+        ("tokio-current-thread", "tokio current-thread"),
+        ("async-executor", "async-executor `LocalExecutor`"),
+        ("futures-localpool", "futures `LocalPool`"),
+    ];
+    let get = |group: &str, param: &str, function: &str| {
+        b.get(group, param, function).with_context(|| {
+            format!("{BENCHES} holds no {group}/{function}: run `cargo xtask bench`")
+        })
+    };
+    let met = |ok: bool| if ok { "met" } else { "**not met**" };
+    let mut out = String::from("| bench | cvp-interleave |");
+    for (_, name) in ANCHORS {
+        let _ = write!(out, " {name} |");
+    }
+    out.push_str(" target |\n|---|--:|--:|--:|--:|---|\n");
+    // Per element, every anchor the group has.
+    let mut row = |title: &str,
+                   group: &str,
+                   scale: f64,
+                   digits: usize,
+                   target: &dyn Fn(f64, &[Option<f64>]) -> String|
+     -> Result<()> {
+        let ours = get(group, "", "interleave")?.ns_per_element() / scale;
+        let anchors: Vec<Option<f64>> = ANCHORS
+            .iter()
+            .map(|(f, _)| b.get(group, "", f).map(|m| m.ns_per_element() / scale))
+            .collect();
+        let _ = write!(out, "| {title} | **{ours:.digits$}** |");
+        for a in &anchors {
+            match a {
+                Some(a) => {
+                    let _ = write!(out, " {a:.digits$} ({:.2}x) |", ours / a);
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        let _ = writeln!(out, " {} |", target(ours, &anchors));
+        Ok(())
+    };
+    row(
+        "switch cost, 8 tasks yielding (ns/yield)",
+        "switch_8_tasks",
+        1.0,
+        0,
+        &|ours, a| {
+            let tokio = a[0].unwrap_or(f64::NAN);
+            let fastest = a.iter().flatten().fold(f64::INFINITY, |x, &y| x.min(y));
+            format!(
+                "≤ 0.5x tokio, ≤ fastest anchor: {}",
+                met(ours <= 0.5 * tokio && ours <= fastest)
+            )
+        },
+    )?;
+    row(
+        "spawn + await 1,000,000 trivial tasks (ns/task)",
+        "spawn_await_1m",
+        1.0,
+        0,
+        &|ours, a| {
+            let (tokio, ae) = (a[0].unwrap_or(f64::NAN), a[1].unwrap_or(f64::NAN));
+            format!(
+                "≤ 0.5x tokio, ≤ 1x async-executor: {}",
+                met(ours <= 0.5 * tokio && ours <= ae)
+            )
+        },
+    )?;
+    row("ping-pong, 10,000 round trips over `bounded(1)` / tokio `mpsc::channel(1)` (ns/round trip)", "pingpong_bounded_10k", 1.0, 0, &|ours, a| {
+        format!("≤ 0.5x tokio: {}", met(ours <= 0.5 * a[0].unwrap_or(f64::NAN)))
+    })?;
+    let ours = get("sleep_100k_20ms", "100000", "interleave")?.ns / 1e6;
+    let tokio = get("sleep_100k_20ms", "100000", "tokio-current-thread")?.ns / 1e6;
+    let over = (ours - NAP_NS / 1e6) / (tokio - NAP_NS / 1e6);
+    let _ = writeln!(
+        out,
+        "| 100,000 tasks each sleeping 20 ms (wall ms) | **{ours:.1}** | {tokio:.1} ({:.2}x) | – | – | time beyond the 20 ms nap ≤ 0.2x tokio's: {:.1} vs {:.1} ms, {over:.2}x, {} |",
+        ours / tokio,
+        ours - NAP_NS / 1e6,
+        tokio - NAP_NS / 1e6,
+        met(over <= 0.2)
+    );
+    let ten = get("sleep_10k_20ms", "10000", "interleave")?.ns / 1e6;
+    let _ = writeln!(
+        out,
+        "| 10,000 tasks each sleeping 20 ms (wall ms) | **{ten:.1}** | – | – | – | ≤ 25 ms: {} |",
+        met(ten <= 25.0)
+    );
+    let _ = writeln!(
+        out,
+        "\n*From `{BENCHES}` (`cargo xtask bench`: criterion, every engine and anchor in one run): {}. Parenthesised: cvp-interleave over the anchor; lower is better.*",
+        b.machine
+    );
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `results/benches.md`: criterion's measurements as a table of ratios,
-//! each engine against each anchor in the same benchmark group.
+//! `results/benches.json` and `results/benches.md`: criterion's
+//! measurements, and a table of ratios of each engine against each anchor
+//! in the same benchmark group.
 //!
 //! Criterion leaves, for every benchmark, `GROUP/FUNCTION[/VALUE]/new/`
 //! with `benchmark.json` (the ids, the throughput) and `estimates.json`
@@ -13,7 +14,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::charts::fmt_ns;
 
@@ -54,13 +55,50 @@ struct Estimates {
 }
 
 /// One benchmark, as criterion measured it.
-struct Measured {
-    function: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// The benchmark group.
+    pub group: String,
+    /// The group's parameter (a `BenchmarkId`'s value), empty when none.
+    pub param: String,
+    /// The function: an engine or an anchor ([`is_engine`]).
+    pub function: String,
     /// Criterion's typical time per iteration: the slope where it fitted
     /// one, the mean otherwise.
-    ns: f64,
+    pub ns: f64,
     /// Elements per iteration, when the bench declared a throughput.
-    elements: Option<u64>,
+    pub elements: Option<u64>,
+}
+
+impl Measured {
+    /// Nanoseconds per element (per iteration when the bench declared no
+    /// throughput).
+    pub fn ns_per_element(&self) -> f64 {
+        self.ns / self.elements.unwrap_or(1).max(1) as f64
+    }
+}
+
+/// The version of [`Benches`]' JSON.
+pub const BENCHES_SCHEMA: u32 = 1;
+
+/// A committed bench run: `results/benches.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Benches {
+    /// [`BENCHES_SCHEMA`].
+    pub schema: u32,
+    /// The machine, in words.
+    pub machine: String,
+    /// Every benchmark, sorted by group, parameter and function.
+    pub results: Vec<Measured>,
+}
+
+impl Benches {
+    /// The benchmark `function` of `group` (and `param`, empty for none).
+    pub fn get(&self, group: &str, param: &str, function: &str) -> Option<&Measured> {
+        self.results
+            .iter()
+            .find(|m| m.group == group && m.param == param && m.function == function)
+    }
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<T> {
@@ -93,12 +131,12 @@ fn find_new(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> io::Result<()> {
 }
 
 /// Reads criterion's results under `criterion_dir` (usually
-/// `target/criterion`) and returns `benches.md`: per benchmark group and
-/// parameter, each engine against each anchor, with the ratio.
+/// `target/criterion`): every benchmark, sorted by group, parameter and
+/// function.
 ///
 /// Fails when the folder cannot be read, holds no results, or holds a file
 /// criterion did not write.
-pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
+pub fn read_criterion(criterion_dir: &Path) -> io::Result<Vec<Measured>> {
     let mut dirs = Vec::new();
     find_new(criterion_dir, &mut dirs).map_err(|e| {
         io::Error::new(
@@ -106,8 +144,7 @@ pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
             format!("reading {}: {e}", criterion_dir.display()),
         )
     })?;
-    // (group, parameter) -> benchmarks, in a stable order.
-    let mut groups: BTreeMap<(String, String), Vec<Measured>> = BTreeMap::new();
+    let mut out = Vec::new();
     for dir in &dirs {
         let b: Benchmark = read_json(&dir.join("benchmark.json"))?;
         let est: Estimates = read_json(&dir.join("estimates.json"))?;
@@ -116,18 +153,17 @@ pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
             .as_ref()
             .and_then(|t| t.get("Elements"))
             .and_then(|n| n.as_u64());
-        groups
-            .entry((b.group_id.clone(), b.value_str.clone().unwrap_or_default()))
-            .or_default()
-            .push(Measured {
-                function: b.function_id.unwrap_or_else(|| b.group_id.clone()),
-                ns: est
-                    .slope
-                    .map_or(est.mean.point_estimate, |s| s.point_estimate),
-                elements,
-            });
+        out.push(Measured {
+            function: b.function_id.unwrap_or_else(|| b.group_id.clone()),
+            group: b.group_id,
+            param: b.value_str.unwrap_or_default(),
+            ns: est
+                .slope
+                .map_or(est.mean.point_estimate, |s| s.point_estimate),
+            elements,
+        });
     }
-    if groups.is_empty() {
+    if out.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
             format!(
@@ -136,7 +172,21 @@ pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
             ),
         ));
     }
+    out.sort_by(|a, b| (&a.group, &a.param, &a.function).cmp(&(&b.group, &b.param, &b.function)));
+    Ok(out)
+}
 
+/// `benches.md`: per benchmark group and parameter, each engine against
+/// each anchor, with the ratio.
+pub fn bench_table(benches: &Benches) -> String {
+    // (group, parameter) -> benchmarks, in a stable order.
+    let mut groups: BTreeMap<(String, String), Vec<&Measured>> = BTreeMap::new();
+    for m in &benches.results {
+        groups
+            .entry((m.group.clone(), m.param.clone()))
+            .or_default()
+            .push(m);
+    }
     let per = |m: &Measured| match m.elements {
         Some(n) if n > 1 => format!("{} ({} per element)", fmt_ns(m.ns), fmt_ns(m.ns / n as f64)),
         _ => fmt_ns(m.ns),
@@ -145,9 +195,12 @@ pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
         "# Benches\n\n\
          Criterion's typical time per iteration (its slope estimate, or the mean), each of cvp's engines \
          against each anchor measured in the same run and group. `engine / anchor` below 1 means the \
-         engine is faster. Written by `cargo xtask bench`; absolute times depend on the machine, the \
-         ratios less so.\n\n\
-         | bench | engine | time | anchor | time | engine / anchor |\n\
+         engine is faster. Written by `cargo xtask bench` from `benches.json`; absolute times depend on \
+         the machine, the ratios less so.\n\n",
+    );
+    let _ = writeln!(out, "*Measured on {}.*\n", benches.machine);
+    out.push_str(
+        "| bench | engine | time | anchor | time | engine / anchor |\n\
          |---|---|---:|---|---:|---:|\n",
     );
     for ((group, param), benches) in &groups {
@@ -180,7 +233,7 @@ pub fn bench_table(criterion_dir: &Path) -> io::Result<String> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -245,13 +298,18 @@ mod test {
             1_000_000.0,
         );
         std::fs::create_dir_all(root.join("report")).unwrap();
-        let md = bench_table(&root).unwrap();
+        let results = read_criterion(&root).unwrap();
         std::fs::remove_dir_all(&root).unwrap();
+        let md = bench_table(&Benches {
+            schema: BENCHES_SCHEMA,
+            machine: "a test".into(),
+            results,
+        });
         assert!(md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | tokio | 100 µs (100 ns per element) | **0.50** |"), "{md}");
         assert!(
             md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | async-executor |")
         );
         assert!(md.contains("| join/30 | decompose | 2.0 ms (2 µs per element) | rayon | 1.0 ms (1 µs per element) | **2.00** |"), "{md}");
-        assert!(bench_table(&root).is_err());
+        assert!(read_criterion(&root).is_err());
     }
 }
