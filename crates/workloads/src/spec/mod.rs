@@ -21,7 +21,23 @@
 //! items = 100_000
 //! cost_units = { skewed = { min = 5, max = 5000 } }
 //! bytes_per_item = 64
+//!
+//! [serve]                        # ... or a server's request handler
+//! steps = [                      # what one request does: the same steps
+//!   { wait_ms = { exponential = 0.3 } },
+//!   { request = { bytes = 512, delay_ms = { uniform = [0.5, 1.5] } } },
+//!   { compute_ms = 0.3 },
+//! ]
+//! connections = 64               # keep-alive connections (default 64)
+//! rate = 1500                    # requests/s offered, the default size ...
+//! # capacity_fraction = 0.5      # ... or a fraction of one core's capacity
+//! duration_ms = 1000             # how long requests are due (default 1000)
 //! ```
+//!
+//! A `[serve]` compiles to a [`Mix`](crate::Mix), the same thing as a
+//! built-in handler mix: request id `i` runs script `i`, its random draws
+//! seeded by the spec's seed and `i` (256 ids where anything is drawn at
+//! random, 16 otherwise), so every answer is known without running it.
 //!
 //! A distribution is a number (fixed) or one of `{ fixed = x }`,
 //! `{ uniform = [a, b] }`, `{ exponential = mean }` and
