@@ -275,3 +275,18 @@ fn bad_serve_specs_name_the_file_the_line_and_the_key() {
         assert!(!got.contains('\n'), "not one line: {got}");
     }
 }
+
+#[test]
+fn the_built_in_serve_workload_offers_its_rate_for_a_second() {
+    let w = cvp_workloads::find("serve").unwrap();
+    let s = serve_of(w);
+    assert_eq!(s.mix, Mix::waiting());
+    for p in [Preset::Test, Preset::Quick, Preset::Default] {
+        let rate = w.size(p);
+        assert_eq!(s.due(rate), rate as u64, "{p}");
+        assert_eq!(
+            w.reference(rate).unwrap(),
+            format!("{rate} of {rate} requests answered right")
+        );
+    }
+}
