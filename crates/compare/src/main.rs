@@ -8,6 +8,8 @@
 //! cvp compare [--workloads a,b] [--spec FILE...] [--models x,y] [--threads 1,2]
 //!             [--preset quick|default] [--runs K] [--rounds R] [--cell-timeout S] [--out DIR] [--json]
 //! cvp render [DIR]
+//! cvp serve [--model M] [--mix waiting|computing|mixed|trivial | --spec FILE] [--rate R] ...
+//! cvp serve-sweep [--mix a,b] [--spec FILE...] [--models x,y] [--duration S] [--out DIR] ...
 //! ```
 //!
 //! `--processes P` sets the `cluster` model's processes (`--threads` are

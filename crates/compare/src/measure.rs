@@ -182,7 +182,7 @@ pub fn run_cell(spec: &CellSpec) -> Cell {
         Err(e) => return fail(cell, Status::Failed, e.to_string()),
     };
     if let Shape::Serve(serve) = spec.workload.shape() {
-        return crate::serve::run_cell(spec, *serve, cell);
+        return crate::serve::run_cell(spec, serve, cell);
     }
     if let Some(why) = model.not_applicable(&spec.workload, spec.size, spec.threads) {
         return fail(cell, Status::NotApplicable, why);

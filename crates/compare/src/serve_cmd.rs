@@ -1,7 +1,7 @@
 //! `cvp serve` (one point) and `cvp serve-sweep` (latency against offered
 //! load for every model).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use cvp_compare::{
     Split, Sweep, FRACTIONS,
 };
 use cvp_report::{render, serve, ServeStats};
+use cvp_workloads::{Preset, Serve, Shape};
 
 use crate::{positive, seconds, usage, Failure};
 
@@ -19,18 +20,23 @@ pub(crate) struct ServeArgs {
     /// The model whose server runs.
     #[arg(long, default_value = "tokio-current-thread")]
     model: String,
-    /// What each request does: waiting, computing or mixed.
-    #[arg(long, default_value = "waiting")]
-    mix: String,
-    /// Offered requests per second.
-    #[arg(long, default_value = "1000", value_parser = rate)]
-    rate: f64,
-    /// Keep-alive connections.
-    #[arg(long, default_value = "64", value_parser = positive)]
-    connections: usize,
-    /// Seconds requests are due.
-    #[arg(long, default_value = "1", value_parser = seconds)]
-    duration: Duration,
+    /// What each request does: waiting, computing, mixed or trivial
+    /// (default: waiting).
+    #[arg(long, conflicts_with = "spec")]
+    mix: Option<String>,
+    /// A spec with a `[serve]` table instead of a mix: its handler, and its
+    /// rate, connections and duration where these flags give none.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Offered requests per second (default: 1000, or the spec's rate).
+    #[arg(long, value_parser = rate)]
+    rate: Option<f64>,
+    /// Keep-alive connections (default: 64, or the spec's).
+    #[arg(long, value_parser = positive)]
+    connections: Option<usize>,
+    /// Seconds requests are due (default: 1, or the spec's duration).
+    #[arg(long, value_parser = seconds)]
+    duration: Option<Duration>,
     /// Server threads (default: the available cores).
     #[arg(long, value_parser = positive)]
     threads: Option<usize>,
@@ -65,8 +71,33 @@ fn mix(name: &str) -> Result<Mix, Failure> {
     name.parse::<Mix>().map_err(usage)
 }
 
+/// A spec's server and its offered rate; a bad spec, or one that is not
+/// a server, is one line (exit 2).
+fn serve_spec(path: &Path) -> Result<(Serve, usize), Failure> {
+    let w = cvp_workloads::load_spec(path).map_err(usage)?;
+    match w.shape() {
+        Shape::Serve(s) => Ok((s.clone(), w.size(Preset::Default))),
+        Shape::Tasks(_) | Shape::Job(_) => Err(usage(format!(
+            "{}: not a server: give a spec with a `[serve]` table",
+            path.display()
+        ))),
+    }
+}
+
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
-    let mix = mix(&args.mix)?;
+    let (mix, rate, connections, duration) = match &args.spec {
+        Some(path) => {
+            let (s, rate) = serve_spec(path)?;
+            let duration = Duration::from_millis(s.millis);
+            (s.mix, rate as f64, s.connections, duration)
+        }
+        None => (
+            mix(args.mix.as_deref().unwrap_or("waiting"))?,
+            1000.0,
+            64,
+            Duration::from_secs(1),
+        ),
+    };
     cvp_compare::find_model(&args.model).map_err(usage)?;
     if let Some(why) = cvp_compare::serve_not_applicable(&args.model) {
         return Err(usage(format!("{}: n/a: {why}", args.model)));
@@ -76,13 +107,13 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         &args.model,
         args.threads.unwrap_or_else(available_cores),
         mix,
-        args.rate,
+        args.rate.unwrap_or(rate),
     );
-    p.connections = args.connections;
-    p.duration = args.duration;
+    p.connections = args.connections.unwrap_or(connections);
+    p.duration = args.duration.unwrap_or(duration);
     p.timeout = args.timeout;
     let cpus = Split::place(Placement::Shared).server;
-    p.split = Split::place_on(&cpus, args.cpus.resolve(mix, cpus.len()));
+    p.split = Split::place_on(&cpus, args.cpus.resolve(&p.mix, cpus.len()));
     if let Some(seed) = args.poisson {
         p.arrivals = Arrivals::Poisson { seed };
     }
@@ -153,9 +184,15 @@ fn print_point(model: &str, s: &ServeStats) {
 
 #[derive(Args)]
 pub(crate) struct SweepArgs {
-    /// Handler mixes, comma-separated: waiting, computing, mixed.
-    #[arg(long, value_delimiter = ',', default_value = "waiting,computing,mixed")]
+    /// Handler mixes, comma-separated: waiting, computing, mixed, trivial
+    /// (default: waiting,computing,mixed; none when --spec is given).
+    #[arg(long, value_delimiter = ',')]
     mix: Vec<String>,
+    /// Specs with a `[serve]` table: their handlers are swept too, each a
+    /// mix named after its spec (at this sweep's rates, connections and
+    /// duration).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    spec: Vec<PathBuf>,
     /// Models, comma-separated (default: every model with a server).
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
@@ -183,11 +220,25 @@ pub(crate) struct SweepArgs {
 }
 
 pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
-    let mixes = args
-        .mix
-        .iter()
-        .map(|m| mix(m))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut mixes = if args.mix.is_empty() && args.spec.is_empty() {
+        Mix::defaults().to_vec()
+    } else {
+        args.mix
+            .iter()
+            .map(|m| mix(m))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    for path in &args.spec {
+        let (s, _) = serve_spec(path)?;
+        if mixes.iter().any(|m| m.name() == s.mix.name()) {
+            return Err(usage(format!(
+                "{}: a mix named `{}` is already in this sweep",
+                path.display(),
+                s.mix
+            )));
+        }
+        mixes.push(s.mix);
+    }
     let models = if args.models.is_empty() {
         cvp_compare::models().collect()
     } else {
@@ -215,7 +266,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<ExitCode, Failure> {
     let places: Vec<String> = spec
         .mixes
         .iter()
-        .map(|&m| {
+        .map(|m| {
             let s = spec.split(m);
             format!(
                 "{m}: server on CPUs {:?}, generator on {:?}{}",

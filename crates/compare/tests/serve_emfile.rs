@@ -8,7 +8,7 @@ use cvp_compare::{run_load, Load, Mix, Server};
 
 #[test]
 fn running_out_of_descriptors_is_counted_not_fatal() {
-    let server = Server::start("tokio-current-thread", 1, Mix::Waiting, None).unwrap();
+    let server = Server::start("tokio-current-thread", 1, Mix::waiting(), None).unwrap();
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

@@ -184,7 +184,7 @@ fn wrong_answers_are_counted_as_wrong() {
     // The faulty server answers "ok", never the handler's answer.
     let server = Faulty::start(|_| Do::Answer);
     let mut l = load(server.addr, 400.0, 200);
-    l.answers = Some(Mix::Waiting.answers());
+    l.answers = Some(Mix::waiting().answers());
     let t = Instant::now();
     let r = run_load(&l).unwrap();
     accounted(&r, t, &l);
@@ -193,7 +193,7 @@ fn wrong_answers_are_counted_as_wrong() {
 
 #[test]
 fn a_rate_the_generator_cannot_produce_is_marked_unreliable() {
-    let server = Server::start("tokio-current-thread", 1, Mix::Waiting, None).unwrap();
+    let server = Server::start("tokio-current-thread", 1, Mix::waiting(), None).unwrap();
     let mut l = load(server.addr(), 2_000_000.0, 300);
     l.connections = 256;
     l.timeout = Duration::from_millis(500);

@@ -14,7 +14,7 @@ fn light(model: &str, mix: Mix, rate: f64) -> Point {
 }
 
 fn served(model: &str, mix: Mix, rate: f64) {
-    let s = measure_point(&light(model, mix, rate)).unwrap();
+    let s = measure_point(&light(model, mix.clone(), rate)).unwrap();
     assert!(s.due > 0, "{model}/{mix}: nothing was due");
     assert_eq!(
         (s.ok, s.failed()),
@@ -28,7 +28,7 @@ fn served(model: &str, mix: Mix, rate: f64) {
 #[test]
 fn every_model_serves_the_waiting_mix_with_right_answers() {
     for m in models().filter(|m| serve_not_applicable(m.name).is_none()) {
-        served(m.name, Mix::Waiting, 200.0);
+        served(m.name, Mix::waiting(), 200.0);
     }
 }
 
@@ -36,8 +36,8 @@ fn every_model_serves_the_waiting_mix_with_right_answers() {
 fn every_model_serves_the_computing_and_mixed_mixes() {
     for m in models().filter(|m| serve_not_applicable(m.name).is_none()) {
         // Few requests: the kernel is slow in unoptimised test builds.
-        served(m.name, Mix::Computing, 10.0);
-        served(m.name, Mix::Mixed, 20.0);
+        served(m.name, Mix::computing(), 10.0);
+        served(m.name, Mix::mixed(), 20.0);
     }
 }
 
@@ -45,7 +45,7 @@ fn every_model_serves_the_computing_and_mixed_mixes() {
 fn sequential_serves_one_request_at_a_time() {
     // Eight connections with a 1 ms wait each: one at a time, about 1000
     // requests a second at most, so 2000 offered cannot all be answered.
-    let mut p = light("sequential", Mix::Waiting, 2000.0);
+    let mut p = light("sequential", Mix::waiting(), 2000.0);
     p.timeout = Duration::from_millis(300);
     let s = measure_point(&p).unwrap();
     assert!(s.achieved_rps < 1500.0, "{s:?}");
@@ -54,7 +54,7 @@ fn sequential_serves_one_request_at_a_time() {
 
 #[test]
 fn unknown_models_and_mixes_are_refused() {
-    let err = Server::start("no-such-model", 1, Mix::Waiting, None).unwrap_err();
+    let err = Server::start("no-such-model", 1, Mix::waiting(), None).unwrap_err();
     assert!(err.to_string().contains("unknown model"), "{err}");
     assert!(serve_not_applicable("sequential").is_none());
     assert!("spinning".parse::<Mix>().is_err());
@@ -69,7 +69,7 @@ fn a_server_stops_promptly_with_connections_open() {
         "hybrid",
         "tokio-multi-thread",
     ] {
-        let server = Server::start(m, 2, Mix::Waiting, None).unwrap();
+        let server = Server::start(m, 2, Mix::waiting(), None).unwrap();
         let open: Vec<_> = (0..20)
             .map(|_| std::net::TcpStream::connect(server.addr()).unwrap())
             .collect();

@@ -29,16 +29,16 @@ fn shared_gives_the_server_every_cpu_and_the_generator_the_last() {
 
 #[test]
 fn auto_shares_only_where_separate_would_leave_a_computing_server_one_cpu() {
-    for mix in [Mix::Computing, Mix::Mixed] {
-        assert_eq!(Placement::Auto.resolve(mix, 2), Placement::Shared);
-        assert_eq!(Placement::Auto.resolve(mix, 3), Placement::Separate);
+    for mix in [Mix::computing(), Mix::mixed()] {
+        assert_eq!(Placement::Auto.resolve(&mix, 2), Placement::Shared);
+        assert_eq!(Placement::Auto.resolve(&mix, 3), Placement::Separate);
     }
     assert_eq!(
-        Placement::Auto.resolve(Mix::Waiting, 2),
+        Placement::Auto.resolve(&Mix::waiting(), 2),
         Placement::Separate
     );
     assert_eq!(
-        Placement::Separate.resolve(Mix::Computing, 2),
+        Placement::Separate.resolve(&Mix::computing(), 2),
         Placement::Separate,
         "an explicit placement is kept"
     );

@@ -379,7 +379,8 @@ pub struct LatenessStats {
 /// requests included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServeStats {
-    /// The handler's mix: `waiting`, `computing`, `mixed`.
+    /// The handler's mix: `waiting`, `computing`, `mixed`, `trivial`, or a
+    /// spec's name (its `[serve]` handler).
     pub mix: String,
     /// Keep-alive connections of the generator.
     pub connections: usize,

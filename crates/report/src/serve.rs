@@ -50,7 +50,7 @@ pub struct ServeSweep {
 /// One handler mix, every model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MixSweep {
-    /// `waiting`, `computing`, `mixed`.
+    /// `waiting`, `computing`, `mixed`, `trivial`, or a spec's name.
     pub mix: String,
     /// What one request does, in words.
     pub description: String,
@@ -307,6 +307,9 @@ fn labels(curves: &[&Curve], mix: &str) -> Vec<String> {
 /// The claims a mix's sweep checks: with waiting, the event loop on one
 /// core against one thread per connection on one core; with computing,
 /// where one core bends and whether only parallel models go further.
+/// Every mix but `computing` is judged on the first and every mix but
+/// `waiting` on the second, so `mixed`, `trivial` and a spec's handler are
+/// judged on both.
 pub fn verdicts(sweep: &MixSweep, objective_ns: u64) -> Vec<Verdict> {
     let obj = duration(objective_ns);
     let curves = &sweep.curves;

@@ -5,8 +5,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use crate::job::Job;
+use crate::mix::Mix;
 use crate::script::TaskSet;
 use crate::Error;
 
@@ -120,10 +122,10 @@ pub enum Shape {
 
 /// The serve workload's cell: which handler mix, for how long, over how
 /// many keep-alive connections. The size is the offered rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serve {
-    /// The handler mix: `waiting`, `computing` or `mixed`.
-    pub mix: &'static str,
+    /// What each request does: a built-in mix or a spec's `[serve]` steps.
+    pub mix: Mix,
     /// How long requests are due, milliseconds.
     pub millis: u64,
     /// Keep-alive connections.
@@ -131,14 +133,76 @@ pub struct Serve {
 }
 
 impl Serve {
-    /// Requests due at `rate` per second (constant arrivals).
+    /// Requests due at `rate` per second (constant arrivals, see
+    /// [`Schedule`]).
+    ///
+    /// ```
+    /// use cvp_workloads::{Mix, Serve};
+    /// let s = Serve { mix: Mix::waiting(), millis: 1_000, connections: 64 };
+    /// assert_eq!(s.due(1_000), 1_000);
+    /// // A third of a request left at the end is due too: the schedule
+    /// // counts every due time before the end.
+    /// let odd = Serve { millis: 1_500, connections: 7, ..s };
+    /// assert_eq!(odd.due(333), 500);
+    /// ```
     pub fn due(&self, rate: usize) -> u64 {
-        rate as u64 * self.millis / 1000
+        Schedule::new(rate as f64, self.connections).due(Duration::from_millis(self.millis))
     }
 
     /// The answer of a run where `ok` of `due` requests were answered right.
     pub fn answer(ok: u64, due: u64) -> String {
         format!("{ok} of {due} requests answered right")
+    }
+}
+
+/// When the requests of a constant-rate serve run are due, from the start
+/// of the schedule: connection `c` of `n` owns every `n`-th request, due
+/// [`gap`](Self::gap) `= n / rate` apart from [`first`](Self::first)`(c)`
+/// `= gap * c / n`, before the end. The load generator offers exactly
+/// this schedule, so the count of requests due ([`due`](Self::due)) is
+/// known without running it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    gap: Duration,
+    connections: usize,
+}
+
+impl Schedule {
+    /// The schedule of `rate` requests a second over `connections`
+    /// connections (at least one).
+    pub fn new(rate: f64, connections: usize) -> Self {
+        let connections = connections.max(1);
+        Self {
+            gap: Duration::try_from_secs_f64(connections as f64 / rate).unwrap_or(Duration::MAX),
+            connections,
+        }
+    }
+
+    /// Time between two requests of one connection.
+    pub fn gap(&self) -> Duration {
+        self.gap
+    }
+
+    /// When connection `c`'s first request is due.
+    pub fn first(&self, c: usize) -> Duration {
+        self.gap.mul_f64(c as f64 / self.connections as f64)
+    }
+
+    /// Requests due before `duration` has passed, every connection
+    /// together.
+    pub fn due(&self, duration: Duration) -> u64 {
+        let gap = self.gap.as_nanos().max(1);
+        (0..self.connections)
+            .map(|c| {
+                let first = self.first(c);
+                if first >= duration {
+                    0
+                } else {
+                    ((duration - first).as_nanos() - 1) / gap + 1
+                }
+            })
+            .sum::<u128>()
+            .min(u128::from(u64::MAX)) as u64
     }
 }
 

@@ -50,6 +50,10 @@ pub enum Error {
     /// A workload spec is malformed or out of bounds (see
     /// [`load_spec`](crate::load_spec)).
     Spec(crate::SpecError),
+    /// No built-in handler mix has this name.
+    UnknownMix(String),
+    /// A handler mix that cannot be served (see [`Mix::new`](crate::Mix::new)).
+    BadMix(String),
 }
 
 impl fmt::Display for Error {
@@ -94,6 +98,11 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "socket error: {e}"),
             Error::BadReply(e) => write!(f, "bad echo message: {e}"),
             Error::Spec(e) => e.fmt(f),
+            Error::UnknownMix(m) => write!(
+                f,
+                "unknown mix `{m}` (waiting, computing, mixed, trivial; or a spec's `[serve]`)"
+            ),
+            Error::BadMix(e) => f.write_str(e),
         }
     }
 }

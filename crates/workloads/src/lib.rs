@@ -51,25 +51,31 @@ mod exec;
 mod job;
 mod jobs;
 mod kernel;
+mod mix;
 mod script;
 mod slots;
 mod spec;
 mod tasks;
 mod user;
 
-pub use catalogue::{catalogue, find, Class, Origin, Preset, Serve, Shape, Tasks, Workload};
+pub use catalogue::{
+    catalogue, find, Class, Origin, Preset, Schedule, Serve, Shape, Tasks, Workload,
+};
 pub use error::Error;
 pub use exec::{chunks, Exec, Sequential};
 pub use job::{Job, JobInput};
 pub use kernel::{compute, ITERS_PER_UNIT};
+pub use mix::{Mix, IDS, MAX_IDS};
 pub use script::{
     run_script, run_script_async, run_script_timed, AsyncEnv, Lateness, Script, ScriptCtx, Step,
     StepTime, TaskOutcome, TaskSet,
 };
 pub use slots::Slots;
 pub use spec::{
-    load_spec, parse_spec, SpecError, MAX_DURATION_MS, MAX_ITEMS, MAX_JOB_BYTES, MAX_SPEC_BYTES,
-    MAX_STEPS, MAX_TASKS, MAX_TOTAL_UNITS, UNITS_PER_MS,
+    load_spec, parse_spec, SpecError, DEFAULT_CONNECTIONS, DEFAULT_SERVE_MS, MAX_CAPACITY_FRACTION,
+    MAX_CONNECTIONS, MAX_DURATION_MS, MAX_ITEMS, MAX_JOB_BYTES, MAX_RATE, MAX_REFERENCE_UNITS,
+    MAX_REQUEST_MS, MAX_REQUEST_STEPS, MAX_SERVE_MS, MAX_SPEC_BYTES, MAX_STEPS, MAX_TASKS,
+    MAX_TOTAL_UNITS, RANDOM_IDS, UNITS_PER_MS,
 };
 pub use tasks::probe::PROBE_PERIOD;
 pub use user::UserJob;

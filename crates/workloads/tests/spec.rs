@@ -5,7 +5,26 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cvp_workloads::{load_spec, parse_spec, Class, Origin, Preset, Sequential, Shape, Step};
+use std::net::{SocketAddr, TcpListener};
+use std::time::Instant;
+
+use cvp_workloads::{
+    load_spec, parse_spec, run_script, Class, Mix, Origin, Preset, ScriptCtx, Sequential, Serve,
+    Shape, Step,
+};
+
+/// A loopback echo server on a thread of its own, a thread per connection,
+/// for the life of the test process.
+fn echo_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || cvp_workloads::echo::serve_blocking(stream));
+        }
+    });
+    addr
+}
 
 fn parse(text: &str) -> Result<cvp_workloads::Workload, String> {
     parse_spec(Path::new("my.toml"), text).map_err(|e| e.to_string())
@@ -43,7 +62,32 @@ fn every_example_spec_compiles_and_its_sequential_answer_is_the_reference() {
                 }
                 set.answer(&set.run_sequential(None).unwrap())
             }
-            Shape::Serve(_) => unreachable!("a spec is a job or a task set"),
+            Shape::Serve(serve) => {
+                // The reference of a serve cell is its count of requests
+                // due; what each request must answer is the mix's table,
+                // checked here against running the first ids' scripts.
+                assert_eq!(reference, Serve::answer(serve.due(size), serve.due(size)));
+                assert!(serve.due(size) > 0, "{}", path.display());
+                let answers = serve.mix.answers();
+                assert_eq!(answers.len(), serve.mix.ids() as usize);
+                let backend = echo_server();
+                for id in 0..serve.mix.ids().min(16) {
+                    let now = Instant::now();
+                    let ctx = ScriptCtx {
+                        server: Some(backend),
+                        released: now,
+                        epoch: now,
+                    };
+                    let out = run_script(serve.mix.script(id).unwrap(), &ctx).unwrap();
+                    assert_eq!(
+                        Mix::body(&out),
+                        answers[id as usize],
+                        "{}: /{id}",
+                        path.display()
+                    );
+                }
+                continue;
+            }
         };
         w.verify(&reference, &answer)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -181,7 +225,14 @@ fn bad_specs_name_the_file_the_line_and_the_key() {
             "[job]\nitems = 10",
             "my.toml:2: `items`: a job needs `cost_units` or `cost_ms` per item",
         ),
-        ("seed = 1", "my.toml:1: `tasks`: a spec needs a `[tasks]` or a `[job]` table"),
+        (
+            "seed = 1",
+            "my.toml:1: `tasks`: a spec needs a `[tasks]`, a `[job]` or a `[serve]` table",
+        ),
+        (
+            "[tasks]\ncount = 5\nsteps = [{ wait_ms = 1 }]\n[job]\nitems = 10\ncost_units = 1",
+            "my.toml:4: `job`: a spec has one of `[tasks]`, `[job]` and `[serve]`, not more",
+        ),
         (
             "[tasks]\ncount = \"many\"\nsteps = []",
             "my.toml:2: `count`: invalid type: string \"many\"",

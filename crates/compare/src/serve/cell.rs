@@ -7,14 +7,13 @@ use std::time::{Duration, Instant};
 use cvp_report::{Cell, Run, Status};
 use cvp_workloads::Serve;
 
-use super::mix::Mix;
 use super::point::{measure_point, Point};
 use super::server::serve_not_applicable;
 use crate::measure::CellSpec;
 use crate::usage::Usage;
 
 /// Measures `spec`'s point into `cell` (which has the spec's identity).
-pub(crate) fn run_cell(spec: &CellSpec, serve: Serve, mut cell: Cell) -> Cell {
+pub(crate) fn run_cell(spec: &CellSpec, serve: &Serve, mut cell: Cell) -> Cell {
     if let Some(why) = serve_not_applicable(spec.model.name) {
         cell.status = Status::NotApplicable;
         cell.reason = Some(why);
@@ -25,13 +24,14 @@ pub(crate) fn run_cell(spec: &CellSpec, serve: Serve, mut cell: Cell) -> Cell {
         cell.reason = Some(why);
         cell
     };
-    let mix = match serve.mix.parse::<Mix>() {
-        Ok(m) => m,
-        Err(e) => return fail(cell, e.to_string()),
-    };
     let reference = Serve::answer(serve.due(spec.size), serve.due(spec.size));
     let _ = super::load::raise_fd_limit();
-    let mut p = Point::new(spec.model.name, spec.threads, mix, spec.size as f64);
+    let mut p = Point::new(
+        spec.model.name,
+        spec.threads,
+        serve.mix.clone(),
+        spec.size as f64,
+    );
     p.connections = serve.connections;
     p.duration = Duration::from_millis(serve.millis);
     let before = Usage::now();

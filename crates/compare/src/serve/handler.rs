@@ -4,25 +4,23 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use cvp_workloads::{run_script, run_script_async, AsyncEnv, ScriptCtx};
-
-use super::mix::{body_of, Mix, IDS};
+use cvp_workloads::{run_script, run_script_async, AsyncEnv, Mix, Script, ScriptCtx};
 
 /// A status and a body.
 pub(crate) type Reply = (u16, String);
 
-/// Whether `id` names a request; a reply of 404 otherwise.
-fn known(id: Option<u32>) -> Result<u32, Reply> {
-    match id {
-        Some(id) if id < IDS => Ok(id),
-        _ => Err((404, format!("paths are /0 to /{}", IDS - 1))),
+/// The script of request `id`; a reply of 404 where there is none.
+fn known(mix: &Mix, id: Option<u32>) -> Result<&Script, Reply> {
+    match id.and_then(|id| mix.script(id)) {
+        Some(script) => Ok(script),
+        None => Err((404, format!("paths are /0 to /{}", mix.ids() - 1))),
     }
 }
 
 /// Runs request `id` on the calling thread, blocking on its waits.
-pub(crate) fn blocking(mix: Mix, id: Option<u32>, backend: Option<SocketAddr>) -> Reply {
-    let id = match known(id) {
-        Ok(id) => id,
+pub(crate) fn blocking(mix: &Mix, id: Option<u32>, backend: Option<SocketAddr>) -> Reply {
+    let script = match known(mix, id) {
+        Ok(script) => script,
         Err(reply) => return reply,
     };
     let now = Instant::now();
@@ -31,8 +29,8 @@ pub(crate) fn blocking(mix: Mix, id: Option<u32>, backend: Option<SocketAddr>) -
         released: now,
         epoch: now,
     };
-    match run_script(&mix.script(id), &ctx) {
-        Ok(outcome) => (200, body_of(&outcome)),
+    match run_script(script, &ctx) {
+        Ok(outcome) => (200, Mix::body(&outcome)),
         Err(e) => (502, e.to_string()),
     }
 }
@@ -40,12 +38,12 @@ pub(crate) fn blocking(mix: Mix, id: Option<u32>, backend: Option<SocketAddr>) -
 /// Runs request `id` as a future: waits are the runtime's timers.
 pub(crate) async fn nonblocking<E: AsyncEnv>(
     env: &E,
-    mix: Mix,
+    mix: &Mix,
     id: Option<u32>,
     backend: Option<SocketAddr>,
 ) -> Reply {
-    let id = match known(id) {
-        Ok(id) => id,
+    let script = match known(mix, id) {
+        Ok(script) => script,
         Err(reply) => return reply,
     };
     let now = Instant::now();
@@ -54,8 +52,8 @@ pub(crate) async fn nonblocking<E: AsyncEnv>(
         released: now,
         epoch: now,
     };
-    match run_script_async(env, &mix.script(id), &ctx).await {
-        Ok(outcome) => (200, body_of(&outcome)),
+    match run_script_async(env, script, &ctx).await {
+        Ok(outcome) => (200, Mix::body(&outcome)),
         Err(e) => (502, e.to_string()),
     }
 }

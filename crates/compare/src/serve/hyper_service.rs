@@ -3,14 +3,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use cvp_workloads::AsyncEnv;
+use cvp_workloads::{AsyncEnv, Mix};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 
 use super::handler;
 use super::http::id_of;
-use super::mix::Mix;
 
 /// Answers one request with [`handler::nonblocking`].
 pub(crate) fn answer<E: AsyncEnv>(
@@ -21,7 +20,7 @@ pub(crate) fn answer<E: AsyncEnv>(
 ) -> impl Future<Output = Result<Response<Full<Bytes>>, std::convert::Infallible>> {
     let id = id_of(req.uri().path());
     async move {
-        let (status, body) = handler::nonblocking(&env, mix, id, backend).await;
+        let (status, body) = handler::nonblocking(&env, &mix, id, backend).await;
         let mut resp = Response::new(Full::new(Bytes::from(body)));
         *resp.status_mut() =
             hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);

@@ -68,7 +68,7 @@ pub(crate) fn start_hybrid(
 fn run(listener: TcpListener, ctx: &Ctx) {
     let rt = Runtime::new();
     let shared = Arc::clone(&ctx.shared);
-    let (mix, backend) = (ctx.mix, ctx.backend);
+    let (mix, backend) = (ctx.mix.clone(), ctx.backend);
     let _ = rt.block_on(async move {
         let Ok(listener) = cvp_interleave::TcpListener::from_std(listener) else {
             return;
@@ -85,9 +85,10 @@ fn run(listener: TcpListener, ctx: &Ctx) {
                         .accepted
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
+                    let mix = mix.clone();
                     cvp_interleave::spawn(async move {
                         let svc = service_fn(move |req| {
-                            hyper_service::answer(InterleaveEnv, mix, backend, req)
+                            hyper_service::answer(InterleaveEnv, mix.clone(), backend, req)
                         });
                         let _ = http1::Builder::new().serve_connection(stream, svc).await;
                     });

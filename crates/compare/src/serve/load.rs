@@ -29,11 +29,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cvp_workloads::{Schedule, IDS};
 use hdrhistogram::Histogram;
 use polling::{Event, Events, PollMode, Poller};
 use socket2::{Domain, Socket, Type};
 
-use super::mix::IDS;
 use crate::exec::affinity::CpuSet;
 use crate::Error;
 
@@ -82,7 +82,9 @@ pub struct Load {
     pub timeout: Duration,
     /// CPUs the generator's thread is pinned to (`None`: unpinned).
     pub cpus: Option<Vec<usize>>,
-    /// The body each request `/id` must be answered with (`None`: any).
+    /// The body each request `/id` must be answered with (`None`: any);
+    /// request `k` asks for `/k % n` of its `n` ids (of
+    /// [`IDS`](cvp_workloads::IDS) without answers).
     pub answers: Option<Arc<[String]>>,
 }
 
@@ -234,7 +236,7 @@ pub fn raise_fd_limit() -> io::Result<u64> {
 ///
 /// ```no_run
 /// use cvp_compare::{run_load, Load, Mix, Server};
-/// let server = Server::start("tokio-current-thread", 1, Mix::Waiting, None)?;
+/// let server = Server::start("tokio-current-thread", 1, Mix::waiting(), None)?;
 /// let report = run_load(&Load::new(server.addr(), 1000.0))?;
 /// assert_eq!(report.failed(), 0);
 /// # Ok::<(), cvp_compare::Error>(())
@@ -375,7 +377,10 @@ struct Generator<'a> {
     poller: Poller,
     conns: Vec<Conn>,
     timers: BinaryHeap<Reverse<(Instant, Timer)>>,
+    /// The request of each id, `GET /id`.
     requests: Vec<Vec<u8>>,
+    /// When each connection's requests are due (constant arrivals).
+    schedule: Schedule,
     gap: Duration,
     next_id: u32,
     /// When the schedule ends (set when it starts).
@@ -414,7 +419,8 @@ impl<'a> Generator<'a> {
     fn new(load: &'a Load) -> Result<Self, Error> {
         let poller = Poller::new().map_err(|e| Error::Serve(format!("poller: {e}")))?;
         let n = load.connections;
-        let gap = Duration::from_secs_f64(n as f64 / load.rate);
+        let schedule = Schedule::new(load.rate, n);
+        let gap = schedule.gap();
         let now = Instant::now();
         let conns = (0..n)
             .map(|c| Conn {
@@ -433,7 +439,9 @@ impl<'a> Generator<'a> {
                 }),
             })
             .collect();
-        let requests = (0..IDS)
+        // As many ids as there are answers to check, cycled through.
+        let ids = load.answers.as_ref().map_or(IDS, |a| a.len().max(1) as u32);
+        let requests = (0..ids)
             .map(|id| format!("GET /{id} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").into_bytes())
             .collect();
         Ok(Self {
@@ -442,6 +450,7 @@ impl<'a> Generator<'a> {
             conns,
             timers: BinaryHeap::new(),
             requests,
+            schedule,
             gap,
             next_id: 0,
             end: now + MAX_DURATION,
@@ -599,7 +608,7 @@ impl<'a> Generator<'a> {
     fn on_due(&mut self, c: usize, now: Instant, end: Instant) {
         let due = self.conns[c].next_due;
         let id = self.next_id;
-        self.next_id = (self.next_id + 1) % IDS;
+        self.next_id = (self.next_id + 1) % self.requests.len() as u32;
         self.report.due += 1;
         let next = due + self.gap_for(c);
         self.conns[c].next_due = next;
@@ -910,7 +919,7 @@ impl<'a> Generator<'a> {
         let n = self.conns.len();
         for c in 0..n {
             let first = match self.load.arrivals {
-                Arrivals::Constant => self.gap.mul_f64(c as f64 / n as f64),
+                Arrivals::Constant => self.schedule.first(c),
                 Arrivals::Poisson { .. } => self.gap_for(c),
             };
             self.conns[c].next_due = start + first;

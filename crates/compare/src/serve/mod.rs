@@ -12,7 +12,6 @@ mod http;
 mod hyper_service;
 mod interleave;
 mod load;
-mod mix;
 mod point;
 mod pool;
 mod server;
@@ -21,8 +20,8 @@ mod threads;
 mod tokio;
 
 pub(crate) use cell::run_cell;
+pub use cvp_workloads::Mix;
 pub use load::{raise_fd_limit, run_load, Arrivals, Load, LoadReport, MAX_LAG_P99};
-pub use mix::Mix;
 pub use point::{measure_point, Placement, Point, Split};
 pub use server::{serve_not_applicable, Server};
 pub use sweep::{sweep, Sweep, FRACTIONS};

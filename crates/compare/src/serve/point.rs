@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use cvp_report::ServeStats;
+use cvp_workloads::Mix;
 
 use super::load::{run_load, Arrivals, Load, LoadReport};
-use super::mix::Mix;
 use super::server::Server;
 use crate::exec::affinity::CpuSet;
 use crate::Error;
@@ -120,7 +120,7 @@ pub enum Placement {
 impl Placement {
     /// The placement for `mix` among `cpus` CPUs ([`Placement::Auto`]
     /// resolved).
-    pub fn resolve(self, mix: Mix, cpus: usize) -> Placement {
+    pub fn resolve(self, mix: &Mix, cpus: usize) -> Placement {
         match self {
             Placement::Auto if cpus >= 3 || !mix.computes() => Placement::Separate,
             Placement::Auto => Placement::Shared,
@@ -146,7 +146,7 @@ impl std::str::FromStr for Placement {
 /// Starts the server, offers the load, stops the server: the point.
 pub fn measure_point(p: &Point) -> Result<ServeStats, Error> {
     let server_cpus = (!p.split.server.is_empty()).then_some(p.split.server.as_slice());
-    let server = Server::start(&p.model, p.threads, p.mix, server_cpus)?;
+    let server = Server::start(&p.model, p.threads, p.mix.clone(), server_cpus)?;
     let load = Load {
         addr: server.addr(),
         rate: p.rate,

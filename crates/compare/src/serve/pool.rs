@@ -209,7 +209,7 @@ fn serve_ready(ready: &Ready, conn: &mut Conn) -> io::Result<bool> {
         match conn.buf.parse() {
             Parsed::Request { id, close, len } => {
                 conn.buf.consume(len);
-                let (status, body) = handler::blocking(ctx.mix, id, ctx.backend);
+                let (status, body) = handler::blocking(&ctx.mix, id, ctx.backend);
                 write_all(&mut conn.stream, &http::response(status, &body, close))?;
                 if close {
                     return Ok(false);

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use cvp_workloads::Mix;
+
 use crate::exec::affinity::{CpuSet, Pinned};
 use crate::models::{find_model, ModelInfo};
 use crate::server::EchoServer;
 use crate::Error;
-
-use super::mix::Mix;
 
 /// Connections the listener queues before they are accepted: the
 /// generator opens up to 10,000 at once.
@@ -73,9 +73,9 @@ pub(crate) struct Started {
 /// ```
 /// use cvp_compare::{Mix, Server};
 /// # if cfg!(miri) { return Ok(()); }
-/// let server = Server::start("tokio-current-thread", 1, Mix::Waiting, None)?;
+/// let server = Server::start("tokio-current-thread", 1, Mix::waiting(), None)?;
 /// assert!(server.addr().ip().is_loopback());
-/// assert!(Server::start("no-such-model", 1, Mix::Waiting, None).is_err());
+/// assert!(Server::start("no-such-model", 1, Mix::waiting(), None).is_err());
 /// # Ok::<(), cvp_compare::Error>(())
 /// ```
 pub struct Server {

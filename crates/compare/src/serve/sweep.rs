@@ -8,9 +8,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cvp_report::serve::{meets, verdicts, Curve, MixSweep, ServeSweep, SERVE_SCHEMA};
 use cvp_report::ServeStats;
+use cvp_workloads::Mix;
 
 use super::load::MAX_RATE;
-use super::mix::Mix;
 use super::point::{measure_point, Placement, Point, Split};
 use crate::models::ModelInfo;
 use crate::Error;
@@ -18,7 +18,7 @@ use crate::Error;
 /// What to sweep.
 #[derive(Debug, Clone)]
 pub struct Sweep {
-    /// The handler mixes.
+    /// The handler mixes: built-in ones, specs' `[serve]` handlers.
     pub mixes: Vec<Mix>,
     /// The models (those without a server are left out).
     pub models: Vec<ModelInfo>,
@@ -69,7 +69,7 @@ impl Sweep {
     }
 
     /// The server's and the generator's CPUs for `mix`.
-    pub fn split(&self, mix: Mix) -> Split {
+    pub fn split(&self, mix: &Mix) -> Split {
         let cpus = if self.cpus.is_empty() {
             Split::place(Placement::Shared).server
         } else {
@@ -83,9 +83,9 @@ impl Sweep {
         self.threads.unwrap_or(split.server.len().max(1))
     }
 
-    fn point(&self, model: &ModelInfo, mix: Mix, rate: f64, duration: Duration) -> Point {
+    fn point(&self, model: &ModelInfo, mix: &Mix, rate: f64, duration: Duration) -> Point {
         let split = self.split(mix);
-        let mut p = Point::new(model.name, self.threads(&split), mix, rate);
+        let mut p = Point::new(model.name, self.threads(&split), mix.clone(), rate);
         p.connections = self.connections;
         p.duration = duration;
         p.timeout = self.timeout;
@@ -94,23 +94,24 @@ impl Sweep {
     }
 }
 
+/// The least time a request holds its connection in the capacity probe:
+/// what the HTTP stacks cost a handler that does nothing.
+const MIN_SERVICE_MS: f64 = 0.05;
+
 /// A rate far above what any model serves with `connections` connections
-/// on `cpus` CPUs for this mix: each connection has one request in flight,
-/// a request takes at least about a millisecond, and a handler that
-/// computes keeps a CPU busy for its computing. Not much further above:
-/// the generator's work grows with the rate it offers, and where it shares
-/// a CPU with the server an absurd rate would take that CPU from it.
-fn probe_rate(mix: Mix, connections: usize, cpus: usize) -> f64 {
-    let service_ms = match mix {
-        Mix::Computing => 2.0,
-        Mix::Trivial => 0.05,
-        _ => 1.0,
-    };
+/// on `cpus` CPUs for this mix: each connection has one request in flight
+/// for the handler's computing and waiting (at least [`MIN_SERVICE_MS`]),
+/// and a handler that computes keeps a CPU busy for its computing. Not
+/// much further above: the generator's work grows with the rate it
+/// offers, and where it shares a CPU with the server an absurd rate would
+/// take that CPU from it.
+fn probe_rate(mix: &Mix, connections: usize, cpus: usize) -> f64 {
+    let service_ms = (mix.compute_ms() + mix.wait_ms()).max(MIN_SERVICE_MS);
     let by_connections = connections as f64 * 1000.0 / service_ms;
-    let by_cpus = match mix {
-        Mix::Computing => cpus.max(1) as f64 * 1000.0 / 2.0,
-        Mix::Mixed => cpus.max(1) as f64 * 1000.0 / 0.5,
-        _ => f64::INFINITY,
+    let by_cpus = if mix.computes() {
+        cpus.max(1) as f64 * 1000.0 / mix.compute_ms()
+    } else {
+        f64::INFINITY
     };
     (by_connections.min(by_cpus) * 2.0).min(MAX_RATE)
 }
@@ -145,7 +146,7 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
         .filter(|m| super::server::serve_not_applicable(m.name).is_none())
         .collect();
     let mut mixes = Vec::new();
-    for &mix in &spec.mixes {
+    for mix in &spec.mixes {
         let threads = spec.threads(&spec.split(mix));
         let mut curves: Vec<Curve> = models
             .iter()
@@ -264,7 +265,7 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
         }
         let mut m = MixSweep {
             mix: mix.name().into(),
-            description: mix.describe(),
+            description: mix.describe().into(),
             capacity_rps: capacity,
             rates,
             curves,

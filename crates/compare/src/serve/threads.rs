@@ -84,7 +84,7 @@ pub(crate) fn serve(mut stream: TcpStream, ctx: &Ctx) -> io::Result<()> {
         match buf.parse() {
             Parsed::Request { id, close, len } => {
                 buf.consume(len);
-                let (status, body) = handler::blocking(ctx.mix, id, ctx.backend);
+                let (status, body) = handler::blocking(&ctx.mix, id, ctx.backend);
                 http::send(&mut stream, &http::response(status, &body, close))?;
                 if close {
                     return Ok(());

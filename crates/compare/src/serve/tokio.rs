@@ -49,10 +49,10 @@ pub(crate) fn start(
                                     .accepted
                                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 let _ = stream.set_nodelay(true);
-                                let (mix, backend) = (ctx.mix, ctx.backend);
+                                let (mix, backend) = (ctx.mix.clone(), ctx.backend);
                                 tokio::spawn(async move {
                                     let svc = service_fn(move |req| {
-                                        hyper_service::answer(TokioEnv, mix, backend, req)
+                                        hyper_service::answer(TokioEnv, mix.clone(), backend, req)
                                     });
                                     let _ = http1::Builder::new()
                                         .serve_connection(TokioIo::new(stream), svc)

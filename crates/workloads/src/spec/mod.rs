@@ -21,7 +21,23 @@
 //! items = 100_000
 //! cost_units = { skewed = { min = 5, max = 5000 } }
 //! bytes_per_item = 64
+//!
+//! [serve]                        # ... or a server's request handler
+//! steps = [                      # what one request does: the same steps
+//!   { wait_ms = { exponential = 0.3 } },
+//!   { request = { bytes = 512, delay_ms = { uniform = [0.5, 1.5] } } },
+//!   { compute_ms = 0.3 },
+//! ]
+//! connections = 64               # keep-alive connections (default 64)
+//! rate = 1500                    # requests/s offered, the default size ...
+//! # capacity_fraction = 0.5      # ... or a fraction of one core's capacity
+//! duration_ms = 1000             # how long requests are due (default 1000)
 //! ```
+//!
+//! A `[serve]` compiles to a [`Mix`](crate::Mix), the same thing as a
+//! built-in handler mix: request id `i` runs script `i`, its random draws
+//! seeded by the spec's seed and `i` (256 ids where anything is drawn at
+//! random, 16 otherwise), so every answer is known without running it.
 //!
 //! A distribution is a number (fixed) or one of `{ fixed = x }`,
 //! `{ uniform = [a, b] }`, `{ exponential = mean }` and
@@ -42,8 +58,9 @@ use toml::Spanned;
 use self::dist::{Dist, Rng};
 use self::job::SpecJob;
 use crate::job::Job;
+use crate::mix::{Mix, IDS};
 use crate::script::{Script, Step, TaskSet};
-use crate::{Class, Origin, Shape, Tasks, Workload};
+use crate::{Class, Origin, Serve, Shape, Tasks, Workload};
 
 /// Longest accepted spec file.
 pub const MAX_SPEC_BYTES: u64 = 1 << 20;
@@ -62,6 +79,30 @@ pub const MAX_DURATION_MS: f64 = 60_000.0;
 pub const MAX_TOTAL_UNITS: f64 = 600e6;
 /// Kernel units in a millisecond (the kernels' nominal speed).
 pub const UNITS_PER_MS: f64 = 1_000.0;
+/// Most steps of one request of a `[serve]` once repetitions are expanded.
+pub const MAX_REQUEST_STEPS: usize = 1_000;
+/// Longest mean time of one request of a `[serve]`, computing and waiting:
+/// the load generator's deadline for each request.
+pub const MAX_REQUEST_MS: f64 = 1_000.0;
+/// Most keep-alive connections of a `[serve]`: the load generator's limit.
+pub const MAX_CONNECTIONS: usize = 100_000;
+/// Highest offered rate of a `[serve]`, requests per second.
+pub const MAX_RATE: usize = 1_000_000;
+/// Longest run of a `[serve]`, milliseconds (ten minutes).
+pub const MAX_SERVE_MS: usize = 600_000;
+/// Highest `capacity_fraction` of a `[serve]`: overload up to ten times
+/// what one core could serve.
+pub const MAX_CAPACITY_FRACTION: f64 = 10.0;
+/// Distinct request ids of a `[serve]` whose steps draw at random: each id
+/// draws its own waits and costs from the seed ([`IDS`] otherwise).
+pub const RANDOM_IDS: u32 = 256;
+/// Most kernel units the reference answers of a `[serve]`'s request ids
+/// may compute together: about two seconds on one core, once per process.
+pub const MAX_REFERENCE_UNITS: f64 = 2e6;
+/// Keep-alive connections of a `[serve]` that gives none.
+pub const DEFAULT_CONNECTIONS: usize = 64;
+/// How long the requests of a `[serve]` that gives no `duration_ms` are due.
+pub const DEFAULT_SERVE_MS: u64 = 1_000;
 
 /// A spec that cannot be used: where and why, in one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +141,17 @@ struct File {
     seed: Option<u64>,
     tasks: Option<Spanned<TasksSpec>>,
     job: Option<Spanned<JobSpec>>,
+    serve: Option<Spanned<ServeSpec>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeSpec {
+    steps: Spanned<Vec<Spanned<StepSpec>>>,
+    connections: Option<Spanned<i64>>,
+    rate: Option<Spanned<i64>>,
+    capacity_fraction: Option<Spanned<f64>>,
+    duration_ms: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +223,14 @@ impl Plan {
                 let (su, sw) = s.means();
                 (u + *times as f64 * su, w + *times as f64 * sw)
             }),
+        }
+    }
+
+    /// Whether any of its draws is random.
+    fn is_random(&self) -> bool {
+        match self {
+            Plan::Compute(d) | Plan::Wait(d) | Plan::Request { delay: d, .. } => d.is_random(),
+            Plan::Group { steps, .. } => steps.iter().any(Plan::is_random),
         }
     }
 
@@ -278,6 +338,14 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Workload, SpecError> {
             format!("`{name}` is a built-in workload; give the spec another name"),
         ));
     }
+    if file.serve.is_some() && Mix::built_in().iter().any(|m| m.name() == name) {
+        let span = file.name.as_ref().map_or(0..0, Spanned::span);
+        return Err(at(
+            span,
+            "name",
+            format!("`{name}` is a built-in mix; give the spec another name"),
+        ));
+    }
     let class = match &file.class {
         Some(c) => Some(match c.get_ref().as_str() {
             "cpu" => Class::Cpu,
@@ -332,22 +400,34 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Workload, SpecError> {
         }
     };
 
-    let (shape, size, max, unit, why_max, inferred, description) = match (&file.tasks, &file.job) {
-        (Some(_), Some(j)) => {
-            return Err(at(
-                j.span(),
-                "job",
-                "a spec has `[tasks]` or `[job]`, not both".into(),
-            ))
-        }
-        (None, None) => {
+    let tables: Vec<(&str, Range<usize>)> = [
+        file.tasks.as_ref().map(|t| ("tasks", t.span())),
+        file.job.as_ref().map(|j| ("job", j.span())),
+        file.serve.as_ref().map(|s| ("serve", s.span())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some((key, span)) = tables.get(1) {
+        return Err(at(
+            span.clone(),
+            key,
+            "a spec has one of `[tasks]`, `[job]` and `[serve]`, not more".into(),
+        ));
+    }
+    let (shape, size, max, unit, why_max, inferred, description) = match (
+        &file.tasks,
+        &file.job,
+        &file.serve,
+    ) {
+        (None, None, None) => {
             return Err(at(
                 0..0,
                 "tasks",
-                "a spec needs a `[tasks]` or a `[job]` table".into(),
+                "a spec needs a `[tasks]`, a `[job]` or a `[serve]` table".into(),
             ))
         }
-        (Some(t), None) => {
+        (Some(t), _, _) => {
             let t = t.get_ref();
             let n = count(&t.count, "count", MAX_TASKS)?;
             let arrival = match t.arrival.as_ref().map(|a| (a.span(), *a.get_ref())) {
@@ -438,7 +518,7 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Workload, SpecError> {
                 description,
             )
         }
-        (None, Some(j)) => {
+        (None, Some(j), _) => {
             let j = j.get_ref();
             let items = count(&j.items, "items", MAX_ITEMS)?;
             let cost = match (&j.cost_units, &j.cost_ms) {
@@ -511,6 +591,140 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Workload, SpecError> {
                 "items",
                 "the spec limit on items",
                 Class::Cpu,
+                description,
+            )
+        }
+        (None, None, Some(table)) => {
+            let sv = table.get_ref();
+            let steps = plans(&sv.steps, &at, &check, &count)?;
+            let plan = Plan::Group { times: 1, steps };
+            let at_steps = |message: String| at(sv.steps.span(), "steps", message);
+            if plan.len() == 0 {
+                return Err(at_steps("a request needs at least one step".into()));
+            }
+            if plan.len() > MAX_REQUEST_STEPS {
+                return Err(at_steps(format!(
+                    "{} steps a request once repeated; the limit is {MAX_REQUEST_STEPS}",
+                    plan.len()
+                )));
+            }
+            let (units, wait_ms) = plan.means();
+            let compute_ms = units / UNITS_PER_MS;
+            if compute_ms + wait_ms > MAX_REQUEST_MS {
+                return Err(at_steps(format!(
+                    "a request takes about {:.0} ms on average; the limit is {MAX_REQUEST_MS} ms, \
+                     the load generator's deadline for each request",
+                    compute_ms + wait_ms
+                )));
+            }
+            // Random draws are made per request id: more ids, more draws.
+            let ids = if plan.is_random() { RANDOM_IDS } else { IDS };
+            if f64::from(ids) * units > MAX_REFERENCE_UNITS {
+                return Err(at_steps(format!(
+                    "the reference answers of its {ids} distinct requests compute about {:.1} s; \
+                     the limit is {:.0} s",
+                    f64::from(ids) * units / 1e6,
+                    MAX_REFERENCE_UNITS / 1e6
+                )));
+            }
+            let connections = match &sv.connections {
+                Some(c) => count(c, "connections", MAX_CONNECTIONS)?,
+                None => DEFAULT_CONNECTIONS,
+            };
+            let millis = match &sv.duration_ms {
+                Some(d) => count(d, "duration_ms", MAX_SERVE_MS)? as u64,
+                None => DEFAULT_SERVE_MS,
+            };
+            let seed = file.seed.unwrap_or(0);
+            let scripts = (0..ids)
+                .map(|id| {
+                    let mut steps = Vec::new();
+                    plan.emit(&mut Rng::new(seed, u64::from(id)), &mut steps);
+                    Script { id, steps }
+                })
+                .collect();
+            let backend = contains_request(&plan);
+            let mix = Mix::new(
+                name.clone(),
+                format!(
+                    "the `{name}` handler: about {compute_ms:.2} ms of computing and \
+                     {wait_ms:.2} ms of waiting per request{}",
+                    if backend { ", calling the backend" } else { "" }
+                ),
+                scripts,
+            )
+            .map_err(|e| at_steps(e.to_string()))?;
+            let (rate, rate_key, rate_span) = match (&sv.rate, &sv.capacity_fraction) {
+                (Some(r), None) => (count(r, "rate", MAX_RATE)?, "rate", r.span()),
+                (None, Some(f)) => {
+                    let x = *f.get_ref();
+                    if !(x.is_finite() && x > 0.0 && x <= MAX_CAPACITY_FRACTION) {
+                        return Err(at(
+                            f.span(),
+                            "capacity_fraction",
+                            format!("must be above 0 and at most {MAX_CAPACITY_FRACTION}, not {x}"),
+                        ));
+                    }
+                    let rate = (x * mix.capacity(connections)).round();
+                    (
+                        rate.clamp(1.0, MAX_RATE as f64) as usize,
+                        "capacity_fraction",
+                        f.span(),
+                    )
+                }
+                (Some(r), Some(_)) => {
+                    return Err(at(
+                        r.span(),
+                        "rate",
+                        "give `rate` or `capacity_fraction`, not both".into(),
+                    ))
+                }
+                (None, None) => {
+                    return Err(at(
+                        table.span(),
+                        "rate",
+                        "a server needs `rate` (requests/s offered) or `capacity_fraction` \
+                         (of what one core could serve)"
+                            .into(),
+                    ))
+                }
+            };
+            let secs = millis as f64 / 1000.0;
+            if rate as f64 * secs * units > MAX_TOTAL_UNITS {
+                return Err(at(
+                    rate_span,
+                    rate_key,
+                    format!(
+                        "{rate} requests/s for {secs} s compute about {:.0} s in all; the limit is {:.0} s",
+                        rate as f64 * secs * units / 1e6,
+                        MAX_TOTAL_UNITS / 1e6
+                    ),
+                ));
+            }
+            let serve = Serve {
+                mix,
+                millis,
+                connections,
+            };
+            let inferred = match (units > 0.0, wait_ms > 0.0) {
+                (true, true) => Class::Mixed,
+                (true, false) => Class::Cpu,
+                _ => Class::Io,
+            };
+            let description =
+                format!(
+                "A loopback HTTP/1.1 server per model from a spec, offered {rate} requests/s over \
+                 {connections} connections for {secs} s; each request computes about \
+                 {compute_ms:.2} ms and waits about {wait_ms:.2} ms{}.",
+                if backend { " (calling the backend)" } else { "" }
+            );
+            (
+                Shape::Serve(serve),
+                rate,
+                MAX_RATE,
+                "requests/s offered",
+                "the load generator tops out below a million requests a second",
+                inferred,
                 description,
             )
         }
