@@ -16,6 +16,11 @@
 //!   winner achieved (Little's law), the cores it kept busy (CPU time over
 //!   wall time), and, where a model ran at three or more core counts, the
 //!   serial fraction fitted to its speedups (Amdahl, least squares).
+//! * **A server under load** (a serve cell: one point of offered load)
+//!   is judged by its p99 latency from due time instead, among the models
+//!   that answered every request and whose generator kept its schedule; the
+//!   noise band is the envelope of each point's leave-one-fifth-out p99s.
+//!   Its wall time is the fixed duration of the load, so says nothing.
 //! * **What would flip it** splits each cell's wall time into computing
 //!   (its CPU time spread over its cores) and the rest (waiting, or cores
 //!   idle), scales one part by a factor for both cells, and solves for the
@@ -189,6 +194,9 @@ pub fn recommend(report: &Report) -> Vec<Recommendation> {
 }
 
 fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
+    if cells.iter().any(|c| c.serve.is_some()) {
+        return serve_one(workload, cells);
+    }
     let probe = cells.first()?.class == Class::Probe;
     let ok: Vec<&Cell> = cells
         .iter()
@@ -366,6 +374,121 @@ fn one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
             None => {}
         }
     }
+    Some(Recommendation {
+        workload: workload.to_owned(),
+        winner: winner.model.clone(),
+        threads: winner.threads,
+        runner_up: runner.map(|r| r.model.clone()),
+        runner_up_threads: runner.map(|r| r.threads),
+        margin,
+        margin_low: low,
+        margin_high: high,
+        decided,
+        lines,
+    })
+}
+
+/// A serve cell's p99 and its leave-one-fifth-out band (a point when the
+/// windows were not kept).
+fn p99_band(c: &Cell) -> Option<(f64, f64, f64, bool)> {
+    let s = c.serve.as_ref()?;
+    let p99 = s.p99_ns as f64;
+    let loo = &s.p99_leave_one_out_ns;
+    let lo = loo.iter().map(|&x| x as f64).fold(p99, f64::min);
+    let hi = loo.iter().map(|&x| x as f64).fold(p99, f64::max);
+    Some((p99, lo, hi, !loo.is_empty()))
+}
+
+/// The recommendation for one point of a server under load: the lowest
+/// p99 latency among the models that answered every request on a
+/// generator that kept its schedule.
+fn serve_one(workload: &str, cells: &[&Cell]) -> Option<Recommendation> {
+    let clean = |c: &&Cell| {
+        c.status == Status::Ok
+            && c.verified
+            && c.serve
+                .as_ref()
+                .is_some_and(|s| s.unreliable.is_none() && s.failed() == 0 && s.ok == s.due)
+    };
+    let ok: Vec<&Cell> = cells.iter().copied().filter(clean).collect();
+    let p99 = |c: &Cell| c.serve.as_ref().map_or(u64::MAX, |s| s.p99_ns);
+    let winner = *ok.iter().min_by_key(|c| p99(c))?;
+    let ws = winner.serve.as_ref()?;
+    let mut others: Vec<&Cell> = Vec::new();
+    for c in &ok {
+        if c.model == winner.model || others.iter().any(|o| o.model == c.model) {
+            continue;
+        }
+        others.extend(
+            ok.iter()
+                .copied()
+                .filter(|o| o.model == c.model)
+                .min_by_key(|o| p99(o)),
+        );
+    }
+    others.sort_by_key(|c| p99(c));
+    let runner = others.first().copied();
+    let head = format!(
+        "At {} req/s offered ({}, {} connections) on this machine, **{}** keeps the lowest p99 latency from due time, {}",
+        crate::serve::rps(ws.offered_rps),
+        ws.mix,
+        ws.connections,
+        label(winner),
+        crate::render::duration(ws.p99_ns)
+    );
+    let mut lines = Vec::new();
+    let (mut margin, mut low, mut high, mut decided) = (None, None, None, false);
+    match runner.and_then(|r| Some((r, p99_band(r)?, p99_band(winner)?))) {
+        None => lines.push(format!(
+            "{head}: no other model answered every request in time."
+        )),
+        Some((r, (rp, rlo, rhi, rbanded), (wp, wlo, whi, wbanded))) => {
+            let m = rp / wp.max(1.0);
+            let (lo, hi) = (rlo / whi.max(1.0), rhi / wlo.max(1.0));
+            decided = lo > 1.0 && rbanded && wbanded;
+            (margin, low, high) = (Some(m), Some(lo), Some(hi));
+            let band = format!(
+                "the p99 of {} is {} the winner's (envelope of the p99s with any fifth of each point left out: {lo:.2}–{hi:.2})",
+                label(r),
+                times(m)
+            );
+            if decided {
+                lines.push(format!("{head}: {band}."));
+            } else {
+                lines.push(format!(
+                    "{head}, but too close to tell from {}: {band}; either is a sound choice at this load.",
+                    label(r)
+                ));
+            }
+        }
+    }
+    let mut why = vec![format!(
+        "{} answered {} req/s of the {} offered, p50 {}, and kept {:.2} cores busy (CPU time over wall time) of the {} it may use",
+        winner.model,
+        crate::serve::rps(ws.achieved_rps),
+        crate::serve::rps(ws.offered_rps),
+        crate::render::duration(ws.p50_ns),
+        winner.cpu_ns as f64 / winner.wall_ns.max(1) as f64,
+        winner.cores
+    )];
+    for c in cells.iter().filter(|c| !clean(c)) {
+        let Some(s) = &c.serve else { continue };
+        if let Some(u) = &s.unreliable {
+            why.push(format!("{} is left out: {u}", label(c)));
+        } else if s.ok < s.due {
+            why.push(format!(
+                "{} answered {} of {} requests correctly",
+                label(c),
+                s.ok,
+                s.due
+            ));
+        }
+    }
+    lines.push(format!("Why: {}.", why.join("; ")));
+    lines.push(
+        "What would flip it: one offered load cannot say where each model bends; `cvp serve-sweep` measures p50, p99 and p99.9 against offered load for every model."
+            .into(),
+    );
     Some(Recommendation {
         workload: workload.to_owned(),
         winner: winner.model.clone(),

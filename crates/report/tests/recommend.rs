@@ -181,3 +181,65 @@ fn one_run_each_is_not_a_noise_band() {
         rec.lines
     );
 }
+
+/// A serve cell: one point of offered load with this p99 and band (ms),
+/// `ok` of 1,000 requests answered.
+fn serve_cell(model: &str, p99_ms: f64, loo_ms: &[f64], ok: u64) -> Cell {
+    let ns = |ms: f64| (ms * 1e6) as u64;
+    let mut c = cell(model, 1, 1, &[1000.0, 1000.0, 1000.0], 200.0);
+    c.serve = Some(
+        serde_json::from_value(serde_json::json!({
+            "mix": "waiting", "connections": 64, "arrivals": "constant", "duration_s": 1.0,
+            "offered_rps": 1000.0, "achieved_rps": ok as f64, "due": 1000, "ok": ok,
+            "p50_ns": ns(1.1), "p99_ns": ns(p99_ms), "p999_ns": ns(p99_ms * 1.5), "max_ns": ns(p99_ms * 2.0),
+            "errors": if ok < 1000 { serde_json::json!([["timeout", 1000 - ok]]) } else { serde_json::json!([]) },
+            "p99_leave_one_out_ns": loo_ms.iter().map(|&m| ns(m)).collect::<Vec<_>>(),
+            "lag_p99_ns": 10_000
+        }))
+        .unwrap(),
+    );
+    c
+}
+
+#[test]
+fn a_server_under_load_is_judged_by_its_p99_not_its_fixed_wall_time() {
+    let r = report(vec![
+        serve_cell("sequential", 9.0, &[8.0, 9.0, 10.0, 9.0, 9.5], 1000),
+        serve_cell("interleave", 1.2, &[1.1, 1.2, 1.3, 1.2, 1.25], 1000),
+        serve_cell("threads", 2.5, &[2.4, 2.5, 2.6, 2.5, 2.55], 1000),
+        // Fastest p99, but it dropped requests: not a winner.
+        serve_cell("tokio-current-thread", 1.0, &[1.0, 1.0, 1.0, 1.0, 1.0], 990),
+    ]);
+    let rec = &recommend(&r)[0];
+    assert_eq!(
+        (rec.winner.as_str(), rec.runner_up.as_deref()),
+        ("interleave", Some("threads"))
+    );
+    assert!(rec.decided, "{:?}", rec.lines);
+    let m = rec.margin.unwrap();
+    assert!((m - 2.5 / 1.2).abs() < 1e-6, "{m}");
+    assert!((rec.margin_low.unwrap() - 2.4 / 1.3).abs() < 1e-6);
+    assert!(
+        rec.lines[0].contains("lowest p99 latency"),
+        "{}",
+        rec.lines[0]
+    );
+    assert!(
+        rec.lines[1].contains("tokio-current-thread answered 990 of 1000"),
+        "{}",
+        rec.lines[1]
+    );
+    assert!(!rec.lines.iter().any(|l| l.contains("wall time split")));
+    // Overlapping bands: too close to tell.
+    let close = report(vec![
+        serve_cell("interleave", 1.2, &[1.0, 1.2, 1.4, 1.2, 1.3], 1000),
+        serve_cell("threads", 1.25, &[1.1, 1.25, 1.3, 1.2, 1.3], 1000),
+    ]);
+    let rec = &recommend(&close)[0];
+    assert!(!rec.decided);
+    assert!(
+        rec.lines[0].contains("too close to tell"),
+        "{}",
+        rec.lines[0]
+    );
+}
