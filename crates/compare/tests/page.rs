@@ -412,6 +412,8 @@ fn a_sweep_page_passes_its_check() {
     let mut m = MixSweep {
         mix: "computing".into(),
         description: "2 ms of computing per request".into(),
+        compute_ms: 2.0,
+        wait_ms: 0.0,
         capacity_rps: 900.0,
         rates: rates.to_vec(),
         curves: vec![one, curve("threads", true, 700.0, vec![0, 1])],

@@ -54,6 +54,14 @@ pub struct MixSweep {
     pub mix: String,
     /// What one request does, in words.
     pub description: String,
+    /// Mean milliseconds of computing per request, at the kernels' nominal
+    /// speed: a mix that computes is judged on whether parallel models
+    /// serve more of it.
+    pub compute_ms: f64,
+    /// Mean milliseconds of waiting per request (waits and backend
+    /// delays): a mix that waits is judged on whether the event loop on one
+    /// core keeps up where one thread per connection does not.
+    pub wait_ms: f64,
     /// The best model's measured capacity (achieved rate when overloaded).
     pub capacity_rps: f64,
     /// Offered rates, ascending.
@@ -307,16 +315,17 @@ fn labels(curves: &[&Curve], mix: &str) -> Vec<String> {
 /// The claims a mix's sweep checks: with waiting, the event loop on one
 /// core against one thread per connection on one core; with computing,
 /// where one core bends and whether only parallel models go further.
-/// Every mix but `computing` is judged on the first and every mix but
-/// `waiting` on the second, so `mixed`, `trivial` and a spec's handler are
-/// judged on both.
+/// A mix that waits ([`MixSweep::wait_ms`]) is judged on the first, one
+/// that computes on the second, one that does both (`mixed`) on both, and
+/// one that does neither (`trivial`) on none: what the handler does
+/// decides, not its name.
 pub fn verdicts(sweep: &MixSweep, objective_ns: u64) -> Vec<Verdict> {
     let obj = duration(objective_ns);
     let curves = &sweep.curves;
     let mut out = Vec::new();
     let event_loop = |c: &Curve| c.concurrent && !c.parallel && !c.preemptive;
     let thread_one_core = |c: &Curve| c.preemptive && !c.parallel;
-    if sweep.mix != "computing" {
+    if sweep.wait_ms > 0.0 {
         let e = best(curves, objective_ns, event_loop);
         let t = best(curves, objective_ns, thread_one_core);
         let knees = e.zip(t).and_then(|((ec, _), (tc, _))| {
@@ -354,7 +363,7 @@ pub fn verdicts(sweep: &MixSweep, objective_ns: u64) -> Vec<Verdict> {
             format!("serve-{}", sweep.mix),
         ));
     }
-    if sweep.mix != "waiting" {
+    if sweep.compute_ms > 0.0 {
         let one = best(curves, objective_ns, |c| !c.parallel);
         let par = best(curves, objective_ns, |c| c.parallel && c.cores() > 1);
         let v = match (one, par) {
@@ -809,6 +818,8 @@ mod test {
         let sweep = MixSweep {
             mix: "waiting".into(),
             description: "1 ms of waiting per request".into(),
+            compute_ms: 0.0,
+            wait_ms: 1.0,
             capacity_rps: 4000.0,
             rates: vec![1000.0, 2000.0, 3000.0],
             curves: vec![
@@ -829,6 +840,15 @@ mod test {
         assert!(svg.contains("<svg") && svg.contains("p99.9"));
         let mut computing = sweep.clone();
         computing.mix = "computing".into();
+        (computing.compute_ms, computing.wait_ms) = (2.0, 0.0);
+        // What the handler does decides which claims it is judged on.
+        let mut both = sweep.clone();
+        both.mix = "waiting".into();
+        both.compute_ms = 0.5;
+        assert_eq!(verdicts(&both, 10_000_000).len(), 2);
+        let mut neither = sweep.clone();
+        neither.wait_ms = 0.0;
+        assert!(verdicts(&neither, 10_000_000).is_empty());
         let v = verdicts(&computing, 10_000_000);
         assert_eq!(
             v[0].holds, None,
@@ -854,6 +874,8 @@ mod test {
         MixSweep {
             mix: "computing".into(),
             description: "2 ms of computing per request".into(),
+            compute_ms: 2.0,
+            wait_ms: 0.0,
             capacity_rps: 8000.0,
             rates: (1..=8).map(|k| 1000.0 * k as f64).collect(),
             curves: vec![curve("a", true, false, false, &p99s(one)), parallel],

@@ -569,6 +569,8 @@ fn sweep() -> cvp_report::serve::ServeSweep {
     let mut m = MixSweep {
         mix: "computing".into(),
         description: "2 ms of computing per request".into(),
+        compute_ms: 2.0,
+        wait_ms: 0.0,
         capacity_rps: 5500.0,
         rates: rates.clone(),
         curves: vec![

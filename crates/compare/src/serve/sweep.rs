@@ -266,6 +266,8 @@ pub fn sweep(spec: &Sweep, progress: &mut dyn FnMut(&str)) -> Result<ServeSweep,
         let mut m = MixSweep {
             mix: mix.name().into(),
             description: mix.describe().into(),
+            compute_ms: mix.compute_ms(),
+            wait_ms: mix.wait_ms(),
             capacity_rps: capacity,
             rates,
             curves,
