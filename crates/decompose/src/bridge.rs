@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use crate::iter::plumbing::Producer;
 use crate::join::join_context;
 use crate::registry::{Registry, WorkerThread};
-use crate::strategy::{static_blocks, Splitter, Strategy};
+use crate::strategy::{
+    aligned_probe_len, split_point, static_blocks, Splitter, Strategy, ALIGN_UNITS,
+};
 
 /// The adaptive strategy's probe is `1 / (PROBE_DIVISOR * threads)` of the
 /// range (but at least `min_len`). It runs on the caller while the other
@@ -28,6 +30,27 @@ const PROBE_DIVISOR: usize = 64;
 /// the calling thread: about what waking a parked worker and handing it work
 /// costs on a shared VM, so going parallel could not pay off.
 const SEQUENTIAL_CUTOFF: Duration = Duration::from_micros(20);
+
+/// A probe of at least four times this many units starts with a step of
+/// this many (a multiple of [`ALIGN_UNITS`], so every step starts aligned):
+/// long enough that the two clock reads around it (tens of nanoseconds)
+/// cannot make a job of more than `PROBE_DIVISOR * threads` such steps look
+/// worth splitting when it is not, short enough to take well under a
+/// microsecond on cheap items.
+const FIRST_PROBE_STEP: usize = 16 * ALIGN_UNITS;
+
+/// The first step of a probe of `probe_len` units (see [`FIRST_PROBE_STEP`]),
+/// never below `min_len`: a short probe runs in one step.
+fn first_probe_step(probe_len: usize, min_len: usize) -> usize {
+    if probe_len >= 4 * FIRST_PROBE_STEP {
+        FIRST_PROBE_STEP
+            .max(min_len)
+            .next_multiple_of(ALIGN_UNITS)
+            .min(probe_len)
+    } else {
+        probe_len
+    }
+}
 
 /// A piece of the job: where it starts (relative to the whole) and how many
 /// units it covers, as the driver cut it.
@@ -172,24 +195,46 @@ impl<L, C> Driver<'_, '_, L, C> {
         }
         let registry = self.plan.registry;
         let threads = registry.num_threads();
-        let probe_len = (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len);
-        let mut first = None;
+        let probe_len = aligned_probe_len(
+            (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len),
+            len,
+        );
+        let mut first: Option<T> = None;
         let (mut rest, mut rest_piece) = (producer, whole);
         if probe_len * 8 <= len {
             // Probe: time a first chunk here and extrapolate. A job predicted
             // to be cheaper than a hand-off runs to the end on this thread.
-            let (probe_piece, tail_piece) = whole.split(probe_len);
-            let (probe, tail) = rest.split_at(probe_len);
-            (rest, rest_piece) = (tail, tail_piece);
-            let started = Instant::now();
-            let value = self.run(probe_piece, probe);
-            let spent = started.elapsed().as_nanos();
-            let predicted = spent.saturating_mul(rest_piece.len as u128) / probe_len as u128;
-            if predicted < SEQUENTIAL_CUTOFF.as_nanos() {
-                let tail = self.run(rest_piece, rest);
-                return (self.combine)(value, tail);
+            // A long probe runs in doubling steps and stops at the first
+            // that predicts a job worth splitting, so a big job is handed
+            // to the other workers after microseconds, not after 1/64 of
+            // its parallel time; only a job that still looks cheap probes
+            // all `probe_len` units before it stays here.
+            let mut step = first_probe_step(probe_len, min_len);
+            let (mut probed, mut spent) = (0, 0u128);
+            loop {
+                let (piece, tail_piece) = rest_piece.split(step);
+                let (chunk, tail) = rest.split_at(step);
+                (rest, rest_piece) = (tail, tail_piece);
+                let started = Instant::now();
+                let value = self.run(piece, chunk);
+                spent += started.elapsed().as_nanos();
+                probed += step;
+                first = Some(match first {
+                    Some(before) => (self.combine)(before, value),
+                    None => value,
+                });
+                let predicted = spent.saturating_mul(rest_piece.len as u128) / probed as u128;
+                if predicted >= SEQUENTIAL_CUTOFF.as_nanos() {
+                    break;
+                }
+                step = (2 * step).min(probe_len - probed);
+                if step < min_len.max(1) {
+                    // The whole probe predicts a cheap job.
+                    let tail = self.run(rest_piece, rest);
+                    let first = first.expect("the probe ran at least one step");
+                    return (self.combine)(first, tail);
+                }
             }
-            first = Some(value);
         }
         let tail = registry.in_worker(|worker| {
             self.halves(
@@ -224,7 +269,7 @@ impl<L, C> Driver<'_, '_, L, C> {
         C: Fn(T, T) -> T + Sync,
     {
         if piece.len >= 2 * min_len && splitter.try_split(migrated) {
-            let mid = piece.len / 2;
+            let mid = split_point(piece.offset, piece.len, min_len);
             let (left_piece, right_piece) = piece.split(mid);
             let (left, right) = producer.split_at(mid);
             let (a, b) = join_context(
