@@ -18,12 +18,13 @@ use crate::strategy::{
     aligned_probe_len, split_point, static_blocks, Splitter, Strategy, ALIGN_UNITS,
 };
 
-/// The adaptive strategy's probe is `1 / (PROBE_DIVISOR * threads)` of the
-/// range (but at least `min_len`). It runs on the caller while the other
-/// workers wait, so it adds about `1 / PROBE_DIVISOR` to the time of a big
-/// job's parallel run, whatever the thread count. A probe of a fixed
-/// fraction of the range would cost more as threads are added: with
-/// `1 / 64` it added a quarter to the 16-thread time of an even-cost job.
+/// The adaptive strategy's probe is at most `1 / (PROBE_DIVISOR * threads)`
+/// of the range (but at least `min_len`). It runs on the caller while the
+/// other workers wait. A job that looks cheap probes all of it, which adds
+/// about `1 / PROBE_DIVISOR` to the time of its parallel run whatever the
+/// thread count (with a fixed `1 / 64` of the range, it added a quarter to
+/// the 16-thread time of an even-cost job); a job that looks big stops
+/// after the first step that says so (see [`FIRST_PROBE_STEP`]).
 const PROBE_DIVISOR: usize = 64;
 
 /// Below this predicted total, the adaptive strategy runs the whole job on
@@ -31,16 +32,28 @@ const PROBE_DIVISOR: usize = 64;
 /// costs on a shared VM, so going parallel could not pay off.
 const SEQUENTIAL_CUTOFF: Duration = Duration::from_micros(20);
 
+/// Whether `rest` more units, at the `spent` nanoseconds that `probed`
+/// units took, would take at least [`SEQUENTIAL_CUTOFF`] (in products, not
+/// a quotient: no division on the path of a tiny job).
+#[inline]
+fn worth_splitting(spent: u64, rest: usize, probed: usize) -> bool {
+    let cutoff = SEQUENTIAL_CUTOFF.as_nanos();
+    u128::from(spent) * rest as u128 >= cutoff * probed as u128
+}
+
 /// A probe of at least four times this many units starts with a step of
-/// this many (a multiple of [`ALIGN_UNITS`], so every step starts aligned):
-/// long enough that the two clock reads around it (tens of nanoseconds)
-/// cannot make a job of more than `PROBE_DIVISOR * threads` such steps look
-/// worth splitting when it is not, short enough to take well under a
-/// microsecond on cheap items.
+/// this many (a multiple of [`ALIGN_UNITS`], so every step starts aligned)
+/// and doubles the units probed at each further step. Such a probe only
+/// happens on a job of at least `4 * PROBE_DIVISOR` steps (262,144 units),
+/// which takes longer than [`SEQUENTIAL_CUTOFF`] at any realistic cost per
+/// unit, so the tens of nanoseconds of the two clock reads around a step
+/// cannot tip a job that should stay on the caller into going parallel;
+/// and the step takes well under a microsecond on cheap items.
 const FIRST_PROBE_STEP: usize = 16 * ALIGN_UNITS;
 
 /// The first step of a probe of `probe_len` units (see [`FIRST_PROBE_STEP`]),
 /// never below `min_len`: a short probe runs in one step.
+#[inline]
 fn first_probe_step(probe_len: usize, min_len: usize) -> usize {
     if probe_len >= 4 * FIRST_PROBE_STEP {
         FIRST_PROBE_STEP
@@ -199,41 +212,36 @@ impl<L, C> Driver<'_, '_, L, C> {
             (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len),
             len,
         );
-        let mut first: Option<T> = None;
+        let mut first = None;
         let (mut rest, mut rest_piece) = (producer, whole);
         if probe_len * 8 <= len {
             // Probe: time a first chunk here and extrapolate. A job predicted
             // to be cheaper than a hand-off runs to the end on this thread.
-            // A long probe runs in doubling steps and stops at the first
-            // that predicts a job worth splitting, so a big job is handed
-            // to the other workers after microseconds, not after 1/64 of
-            // its parallel time; only a job that still looks cheap probes
-            // all `probe_len` units before it stays here.
-            let mut step = first_probe_step(probe_len, min_len);
-            let (mut probed, mut spent) = (0, 0u128);
+            // A long probe runs in steps that double the units probed, and
+            // stops at the first that predicts a job worth splitting, so a
+            // big job is handed to the other workers after microseconds,
+            // not after 1/64 of its parallel time; only a job that still
+            // looks cheap probes all `probe_len` units before it stays here.
+            let step = first_probe_step(probe_len, min_len);
+            let (mut value, mut spent);
+            (value, spent, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+            let mut probed = step;
             loop {
-                let (piece, tail_piece) = rest_piece.split(step);
-                let (chunk, tail) = rest.split_at(step);
-                (rest, rest_piece) = (tail, tail_piece);
-                let started = Instant::now();
-                let value = self.run(piece, chunk);
-                spent += started.elapsed().as_nanos();
-                probed += step;
-                first = Some(match first {
-                    Some(before) => (self.combine)(before, value),
-                    None => value,
-                });
-                let predicted = spent.saturating_mul(rest_piece.len as u128) / probed as u128;
-                if predicted >= SEQUENTIAL_CUTOFF.as_nanos() {
+                if worth_splitting(spent, rest_piece.len, probed) {
+                    first = Some(value);
                     break;
                 }
-                step = (2 * step).min(probe_len - probed);
+                let step = probed.min(probe_len - probed);
                 if step < min_len.max(1) {
                     // The whole probe predicts a cheap job.
                     let tail = self.run(rest_piece, rest);
-                    let first = first.expect("the probe ran at least one step");
-                    return (self.combine)(first, tail);
+                    return (self.combine)(value, tail);
                 }
+                let (more, ns);
+                (more, ns, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+                value = (self.combine)(value, more);
+                spent = spent.saturating_add(ns);
+                probed += step;
             }
         }
         let tail = registry.in_worker(|worker| {
@@ -250,6 +258,22 @@ impl<L, C> Driver<'_, '_, L, C> {
             Some(value) => (self.combine)(value, tail),
             None => tail,
         }
+    }
+
+    /// Runs the first `len` units of `producer` (covering `piece`) here:
+    /// their result, the nanoseconds it took, and the rest.
+    #[inline]
+    fn timed_front<P, T>(&self, producer: P, piece: Piece, len: usize) -> (T, u64, P, Piece)
+    where
+        P: Producer,
+        L: Fn(Piece, P) -> T,
+    {
+        let (front_piece, rest_piece) = piece.split(len);
+        let (front, rest) = producer.split_at(len);
+        let started = Instant::now();
+        let value = self.run(front_piece, front);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        (value, ns, rest, rest_piece)
     }
 
     /// Recursive halving with thief splitting.
