@@ -14,20 +14,56 @@ use std::time::{Duration, Instant};
 use crate::iter::plumbing::Producer;
 use crate::join::join_context;
 use crate::registry::{Registry, WorkerThread};
-use crate::strategy::{static_blocks, Splitter, Strategy};
+use crate::strategy::{
+    aligned_probe_len, split_point, static_blocks, Splitter, Strategy, ALIGN_UNITS,
+};
 
-/// The adaptive strategy's probe is `1 / (PROBE_DIVISOR * threads)` of the
-/// range (but at least `min_len`). It runs on the caller while the other
-/// workers wait, so it adds about `1 / PROBE_DIVISOR` to the time of a big
-/// job's parallel run, whatever the thread count. A probe of a fixed
-/// fraction of the range would cost more as threads are added: with
-/// `1 / 64` it added a quarter to the 16-thread time of an even-cost job.
+/// The adaptive strategy's probe is at most `1 / (PROBE_DIVISOR * threads)`
+/// of the range (but at least `min_len`). It runs on the caller while the
+/// other workers wait. A job that looks cheap probes all of it, which adds
+/// about `1 / PROBE_DIVISOR` to the time of its parallel run whatever the
+/// thread count (with a fixed `1 / 64` of the range, it added a quarter to
+/// the 16-thread time of an even-cost job); a job that looks big stops
+/// after the first step that says so (see [`FIRST_PROBE_STEP`]).
 const PROBE_DIVISOR: usize = 64;
 
 /// Below this predicted total, the adaptive strategy runs the whole job on
 /// the calling thread: about what waking a parked worker and handing it work
 /// costs on a shared VM, so going parallel could not pay off.
 const SEQUENTIAL_CUTOFF: Duration = Duration::from_micros(20);
+
+/// Whether `rest` more units, at the `spent` nanoseconds that `probed`
+/// units took, would take at least [`SEQUENTIAL_CUTOFF`] (in products, not
+/// a quotient: no division on the path of a tiny job).
+#[inline]
+fn worth_splitting(spent: u64, rest: usize, probed: usize) -> bool {
+    let cutoff = SEQUENTIAL_CUTOFF.as_nanos();
+    u128::from(spent) * rest as u128 >= cutoff * probed as u128
+}
+
+/// A probe of at least four times this many units starts with a step of
+/// this many (a multiple of [`ALIGN_UNITS`], so every step starts aligned)
+/// and doubles the units probed at each further step. Such a probe only
+/// happens on a job of at least `4 * PROBE_DIVISOR` steps (262,144 units),
+/// which takes longer than [`SEQUENTIAL_CUTOFF`] at any realistic cost per
+/// unit, so the tens of nanoseconds of the two clock reads around a step
+/// cannot tip a job that should stay on the caller into going parallel;
+/// and the step takes well under a microsecond on cheap items.
+const FIRST_PROBE_STEP: usize = 16 * ALIGN_UNITS;
+
+/// The first step of a probe of `probe_len` units (see [`FIRST_PROBE_STEP`]),
+/// never below `min_len`: a short probe runs in one step.
+#[inline]
+fn first_probe_step(probe_len: usize, min_len: usize) -> usize {
+    if probe_len >= 4 * FIRST_PROBE_STEP {
+        FIRST_PROBE_STEP
+            .max(min_len)
+            .next_multiple_of(ALIGN_UNITS)
+            .min(probe_len)
+    } else {
+        probe_len
+    }
+}
 
 /// A piece of the job: where it starts (relative to the whole) and how many
 /// units it covers, as the driver cut it.
@@ -172,24 +208,41 @@ impl<L, C> Driver<'_, '_, L, C> {
         }
         let registry = self.plan.registry;
         let threads = registry.num_threads();
-        let probe_len = (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len);
+        let probe_len = aligned_probe_len(
+            (len / PROBE_DIVISOR.saturating_mul(threads)).max(min_len),
+            len,
+        );
         let mut first = None;
         let (mut rest, mut rest_piece) = (producer, whole);
         if probe_len * 8 <= len {
             // Probe: time a first chunk here and extrapolate. A job predicted
             // to be cheaper than a hand-off runs to the end on this thread.
-            let (probe_piece, tail_piece) = whole.split(probe_len);
-            let (probe, tail) = rest.split_at(probe_len);
-            (rest, rest_piece) = (tail, tail_piece);
-            let started = Instant::now();
-            let value = self.run(probe_piece, probe);
-            let spent = started.elapsed().as_nanos();
-            let predicted = spent.saturating_mul(rest_piece.len as u128) / probe_len as u128;
-            if predicted < SEQUENTIAL_CUTOFF.as_nanos() {
-                let tail = self.run(rest_piece, rest);
-                return (self.combine)(value, tail);
+            // A long probe runs in steps that double the units probed, and
+            // stops at the first that predicts a job worth splitting, so a
+            // big job is handed to the other workers after microseconds,
+            // not after 1/64 of its parallel time; only a job that still
+            // looks cheap probes all `probe_len` units before it stays here.
+            let step = first_probe_step(probe_len, min_len);
+            let (mut value, mut spent);
+            (value, spent, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+            let mut probed = step;
+            loop {
+                if worth_splitting(spent, rest_piece.len, probed) {
+                    first = Some(value);
+                    break;
+                }
+                let step = probed.min(probe_len - probed);
+                if step < min_len.max(1) {
+                    // The whole probe predicts a cheap job.
+                    let tail = self.run(rest_piece, rest);
+                    return (self.combine)(value, tail);
+                }
+                let (more, ns);
+                (more, ns, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+                value = (self.combine)(value, more);
+                spent = spent.saturating_add(ns);
+                probed += step;
             }
-            first = Some(value);
         }
         let tail = registry.in_worker(|worker| {
             self.halves(
@@ -205,6 +258,22 @@ impl<L, C> Driver<'_, '_, L, C> {
             Some(value) => (self.combine)(value, tail),
             None => tail,
         }
+    }
+
+    /// Runs the first `len` units of `producer` (covering `piece`) here:
+    /// their result, the nanoseconds it took, and the rest.
+    #[inline]
+    fn timed_front<P, T>(&self, producer: P, piece: Piece, len: usize) -> (T, u64, P, Piece)
+    where
+        P: Producer,
+        L: Fn(Piece, P) -> T,
+    {
+        let (front_piece, rest_piece) = piece.split(len);
+        let (front, rest) = producer.split_at(len);
+        let started = Instant::now();
+        let value = self.run(front_piece, front);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        (value, ns, rest, rest_piece)
     }
 
     /// Recursive halving with thief splitting.
@@ -224,7 +293,7 @@ impl<L, C> Driver<'_, '_, L, C> {
         C: Fn(T, T) -> T + Sync,
     {
         if piece.len >= 2 * min_len && splitter.try_split(migrated) {
-            let mid = piece.len / 2;
+            let mid = split_point(piece.offset, piece.len, min_len);
             let (left_piece, right_piece) = piece.split(mid);
             let (left, right) = producer.split_at(mid);
             let (a, b) = join_context(

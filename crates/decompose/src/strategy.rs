@@ -229,6 +229,53 @@ impl Splitter {
     }
 }
 
+/// Pieces of an adaptive split start at multiples of this many units
+/// (counted from the start of the whole job) once the piece being halved
+/// is long enough that moving the cut costs nothing in balance.
+///
+/// For a slice of any item type that keeps every piece's first item at the
+/// same offset within a 64-byte cache line as the job's first item, so the
+/// vectorised loop of each piece (a `collect`'s stores above all) sees the
+/// alignment the whole slice has: an odd cut splits every other 16-byte
+/// store across two cache lines, and one in 256 across two pages.
+pub(crate) const ALIGN_UNITS: usize = 64;
+
+/// Below this many units a piece is halved exactly: rounding the cut to
+/// [`ALIGN_UNITS`] would unbalance the halves by more than 1/128.
+pub(crate) const ALIGN_FROM: usize = 64 * ALIGN_UNITS;
+
+/// Where to halve the piece of `len` units that starts `offset` units into
+/// the job: the middle, moved to the nearest multiple of [`ALIGN_UNITS`]
+/// from the job's start when `len` is at least [`ALIGN_FROM`] (both halves
+/// keep at least `min_len` units; the caller splits only when
+/// `len >= 2 * min_len`).
+#[inline]
+pub(crate) fn split_point(offset: usize, len: usize, min_len: usize) -> usize {
+    let mid = len / 2;
+    if len < ALIGN_FROM {
+        return mid;
+    }
+    let target = offset + mid;
+    let aligned = (target + ALIGN_UNITS / 2) / ALIGN_UNITS * ALIGN_UNITS - offset;
+    if aligned >= min_len && len - aligned >= min_len {
+        aligned
+    } else {
+        mid
+    }
+}
+
+/// The adaptive strategy's probe length, `want` units rounded up to a
+/// multiple of [`ALIGN_UNITS`] when the job is long enough (see
+/// [`split_point`]), so the rest starts aligned too.
+#[inline]
+pub(crate) fn aligned_probe_len(want: usize, len: usize) -> usize {
+    if len < ALIGN_FROM {
+        want
+    } else {
+        want.next_multiple_of(ALIGN_UNITS)
+    }
+}
+
 fn adaptive_leaves(
     range: Range<usize>,
     threads: usize,
@@ -242,7 +289,7 @@ fn adaptive_leaves(
         out: &mut Vec<Range<usize>>,
     ) {
         if range.len() >= 2 * min_len && splitter.try_split(false) {
-            let mid = range.start + range.len() / 2;
+            let mid = range.start + split_point(range.start, range.len(), min_len);
             go(range.start..mid, splitter, min_len, out);
             go(mid..range.end, splitter, min_len, out);
         } else {

@@ -261,3 +261,39 @@ fn free_use_runs_on_the_global_pool() {
     let sum: u64 = v.par_iter().map(|&x| x as u64).sum();
     assert_eq!(sum, 49_995_000);
 }
+
+/// Long enough for the adaptive strategy's probe to run in several steps
+/// and for its cuts to be rounded to whole cache lines.
+const LONG_LEN: usize = if cfg!(miri) { 50 } else { 1 << 21 };
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 1 } else { 12 }, ..config() })]
+
+    #[test]
+    fn long_jobs_are_cut_into_pieces_of_at_least_the_grain(
+        len in 0..LONG_LEN,
+        grain in prop_oneof![Just(1usize), 1..5000usize],
+        threads in 1..4usize,
+    ) {
+        let pool = Pool::new(threads).unwrap();
+        let pieces: Vec<usize> = pool.install(|| {
+            (0..len).into_par_iter().with_grain(grain).fold(|| 0usize, |n, _| n + 1).collect()
+        });
+        prop_assert_eq!(pieces.iter().sum::<usize>(), len);
+        if len >= grain {
+            prop_assert!(pieces.iter().all(|&n| n >= grain), "{pieces:?}");
+        }
+    }
+
+    #[test]
+    fn long_collects_and_sums_are_sequential(len in 0..LONG_LEN, (pool, s) in setup()) {
+        let v: Vec<u64> = (0..len as u64).collect();
+        let got: Vec<u64> = pool.install(|| v.par_iter().map(|&x| x * 3).with_strategy(s).collect());
+        prop_assert!(got.iter().enumerate().all(|(i, &x)| x == 3 * i as u64));
+        prop_assert_eq!(got.len(), len);
+        let sum: u64 = pool.install(|| v.par_iter().with_strategy(s).sum());
+        prop_assert_eq!(sum, v.iter().sum::<u64>());
+        let count = pool.install(|| v.par_iter().with_strategy(s).filter(|&&x| x % 3 == 0).count());
+        prop_assert_eq!(count, len.div_ceil(3));
+    }
+}

@@ -77,3 +77,37 @@ fn stolen_work_shows_up_as_steals() {
         .iter()
         .all(|w| w.steals <= stats.total().jobs + 1));
 }
+
+/// A long adaptive job of cheap items: the probe on the caller is one short
+/// step, and every piece starts at a multiple of 64 items from the start,
+/// so each keeps the cache-line offset of the slice's first item.
+#[test]
+#[cfg_attr(miri, ignore = "ten million items")]
+fn a_long_job_is_split_after_a_short_probe_at_aligned_cuts() {
+    const LEN: usize = 10_000_000;
+    let pool = Pool::new(2).unwrap();
+    for _ in 0..3 {
+        pool.start_trace();
+        let total = pool.map_reduce(LEN, Strategy::ADAPTIVE, |r| r.len(), |a, b| a + b);
+        assert_eq!(total, LEN);
+        let mut ranges: Vec<_> = pool
+            .take_trace()
+            .events
+            .into_iter()
+            .map(|e| e.range)
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(ranges.last().unwrap().end, LEN);
+        // The first probe step (1,024 of the 10^7 units) predicts more
+        // than a hand-off costs as soon as it takes over 2 ns, which the
+        // two clock reads around it already do: a slow or preempted step
+        // only predicts more.
+        assert!(ranges[0].len() <= 1024, "{:?}", &ranges[..3]);
+        assert!(
+            ranges.iter().all(|r| r.start % 64 == 0),
+            "{:?}",
+            ranges.iter().map(|r| r.start).collect::<Vec<_>>()
+        );
+    }
+}

@@ -124,3 +124,21 @@ fn names_parse_and_print() {
     ));
     assert_eq!(Strategy::default(), Strategy::ADAPTIVE);
 }
+
+#[test]
+fn long_adaptive_plans_cut_at_multiples_of_64() {
+    for threads in [1, 2, 3, 8] {
+        for len in [10_000_000, 1_000_001, 300_007] {
+            let plan = Strategy::ADAPTIVE.plan(len, threads);
+            assert!(
+                plan.iter().all(|r| r.start % 64 == 0),
+                "{len} {threads}: {plan:?}"
+            );
+            let (short, long) = plan.iter().fold((usize::MAX, 0), |(s, l), r| {
+                (s.min(r.len()), l.max(r.len()))
+            });
+            // Still halves, give or take the rounding.
+            assert!(long - short <= 64, "{len} {threads}: {plan:?}");
+        }
+    }
+}
