@@ -15,11 +15,13 @@
 //!
 //! A remote wake pushes under the injection mutex, then stores
 //! `has_injected` (`Release`), then runs a `SeqCst` fence before it reads
-//! whether a poller exists and notifies it (and unparks the thread). The
-//! runtime creates the poller before it runs a `SeqCst` fence and reads
-//! `has_injected` and the main future's flag one last time before parking. With the two
-//! fences, either the runtime sees the wake, or the waker sees the poller and
-//! notifies it; a thread unpark is remembered by `std` in any case.
+//! whether the poller's waker exists and wakes it (and unparks the thread).
+//! The runtime publishes that waker when it creates the poller, before it
+//! runs a `SeqCst` fence and reads `has_injected` and the main future's flag
+//! one last time before parking. With the two fences, either the runtime
+//! sees the wake, or the waker sees the poller's waker and wakes it (a write
+//! to an `eventfd` that the parked `epoll_wait` returns for); a thread unpark
+//! is remembered by `std` in any case.
 //!
 //! Deadlock detection must also not miss a wake that another thread is in
 //! the middle of: [`crate::outside`] has that protocol and its argument.
@@ -238,7 +240,7 @@ impl Builder {
             main_parked_on: AtomicU8::new(0),
             main: MainWake::new(),
             thread: std::thread::current(),
-            poller: OnceLock::new(),
+            waker: OnceLock::new(),
         });
         let seed = match self.policy {
             Policy::Random { seed } | Policy::Pct { seed, .. } => seed,
@@ -309,7 +311,8 @@ pub(crate) struct Shared {
     /// The main waker's clones and flag ([`crate::outside`]).
     pub(crate) main: MainWake,
     thread: Thread,
-    pub(crate) poller: OnceLock<polling::Poller>,
+    /// Wakes the OS poller ([`crate::reactor`]), once it exists.
+    pub(crate) waker: OnceLock<mio::Waker>,
 }
 
 impl Shared {
@@ -363,8 +366,8 @@ impl Shared {
 
     fn unpark(&self) {
         fence(Ordering::SeqCst);
-        if let Some(p) = self.poller.get() {
-            let _ = p.notify();
+        if let Some(w) = self.waker.get() {
+            let _ = w.wake();
         }
         self.thread.unpark();
     }
@@ -871,7 +874,7 @@ impl Local {
 
     fn poll_io(&self, timeout: Option<Duration>) -> usize {
         self.wake_ctx.set(trace::IO);
-        let n = self.reactor.wait(&self.shared, timeout);
+        let n = self.reactor.wait(timeout);
         self.wake_ctx.set(trace::EXTERNAL);
         self.stats
             .io_events
@@ -953,7 +956,7 @@ impl Local {
             timeout = min_timeout(timeout, stall - idle);
         }
         self.stats.parks.set(self.stats.parks.get() + 1);
-        if self.shared.poller.get().is_some() {
+        if self.reactor.has_poller() {
             self.poll_io(timeout);
         } else {
             match timeout {
