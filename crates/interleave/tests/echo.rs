@@ -99,39 +99,3 @@ fn connect_refused_is_an_error() {
     })
     .unwrap();
 }
-
-/// A read that takes the last bytes and the peer's FIN at once is short; the
-/// poller's edge for that FIN was handled before it, and no other edge will
-/// come. The next read must still see the end of the stream, not wait for
-/// ever.
-#[test]
-#[cfg_attr(
-    miri,
-    ignore = "Miri cannot call socket FFI (socket, epoll on sockets)"
-)]
-fn short_read_with_the_fin_then_sees_the_end() {
-    use std::io::Write;
-    use std::time::Duration;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (mut server, _) = listener.accept().unwrap();
-    server.write_all(b"last bytes").unwrap();
-    server.shutdown(std::net::Shutdown::Write).unwrap();
-    let rt = Runtime::new();
-    let got = rt
-        .block_on(async {
-            let mut c = TcpStream::from_std(client).unwrap();
-            // Idle long enough for the poller to report the data and the FIN.
-            cvp_interleave::sleep(Duration::from_millis(20)).await;
-            let mut buf = [0; 1024];
-            let n = c.read(&mut buf).await.unwrap();
-            assert_eq!(&buf[..n], b"last bytes", "one short read takes it all");
-            cvp_interleave::timeout(Duration::from_secs(5), c.read(&mut buf))
-                .await
-                .expect("the read after the FIN waited for an edge that never comes")
-                .unwrap()
-        })
-        .unwrap();
-    assert_eq!(got, 0, "end of stream");
-    drop(server);
-}
