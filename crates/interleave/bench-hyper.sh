@@ -6,8 +6,10 @@
 #
 #   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS] [--readme]
 #
-# With --readme the table also replaces the one between the hyper-table
-# markers in crates/interleave/README.md. Takes about
+# It prints a table and, under it, the verdict on the targets (at least
+# tokio's requests/s, at most its p99, at each connection count) computed
+# from the table. With --readme both also replace what is between the
+# hyper-table markers in crates/interleave/README.md. Takes about
 # 4 * ROUNDS * (DURATION + 1) seconds after the build (5 3: about 75 s).
 #
 # DURATION seconds per wrk run (default 5); ROUNDS alternating rounds per
@@ -61,7 +63,34 @@ table() {
   done
 }
 
+# The verdict on the targets (at least tokio's requests/s, at most its p99),
+# computed from the table's rows.
+verdict() {
+  awk -F'|' '
+    function secs(v) {
+      if (v ~ /us$/) return v / 1e6
+      if (v ~ /ms$/) return v / 1e3
+      return v + 0
+    }
+    function judge(ok) { return ok ? "met" : "**not met**" }
+    { for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i) }
+    $2 ~ /cvp-interleave/ { r[$3] = $4 + 0; p[$3] = secs($5) }
+    $2 ~ /tokio/ { tr[$3] = $4 + 0; tp[$3] = secs($5); order[++n] = $3 }
+    END {
+      line = "Against tokio in the rounds shown:"
+      for (i = 1; i <= n; i++) {
+        c = order[i]
+        if (!(c in r) || tr[c] <= 0 || tp[c] <= 0) continue
+        rr = r[c] / tr[c]; pr = p[c] / tp[c]
+        line = line sprintf("%s at %s connections, requests/s %.3fx (at least 1x: %s), p99 %.3fx (at most 1x: %s)", \
+          (i > 1 ? ";" : ""), c, rr, judge(rr >= 1), pr, judge(pr <= 1))
+      }
+      print line "."
+    }' <<<"$1"
+}
+
 out=$(table)
+out=$(printf '%s\n\n%s' "$out" "$(verdict "$out")")
 echo "$out"
 if [ "$README" = "--readme" ]; then
   f=crates/interleave/README.md

@@ -76,7 +76,11 @@ impl<T: AsFd> Async<T> {
             )
         })?;
         set_nonblocking(io.as_fd())?;
-        let source = local.reactor.register(&local.shared, &io.as_fd())?;
+        let fd = io.as_fd().as_raw_fd();
+        let source =
+            local
+                .reactor
+                .register(&local.shared, &mut mio::unix::SourceFd(&fd), i64::from(fd))?;
         Ok(Async {
             local,
             source,
@@ -97,20 +101,15 @@ impl<T: AsFd> Async<T> {
 
     fn deregister(&self) {
         if let Some(io) = &self.io {
+            let fd = io.as_fd().as_raw_fd();
             self.local
                 .reactor
-                .deregister(&self.local.shared, &self.source, &io.as_fd());
+                .deregister(&self.source, &mut mio::unix::SourceFd(&fd));
         }
     }
 
     fn poll_dir(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.local.reactor.poll_ready(
-            &self.local.shared,
-            &self.source,
-            &self.get_ref().as_fd(),
-            dir,
-            cx,
-        )
+        self.local.reactor.poll_ready(&self.source, dir, cx)
     }
 
     fn poll_op<R>(

@@ -133,10 +133,21 @@ impl rt::Timer for Timer {
     }
 
     fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn rt::Sleep>> {
-        Box::pin(crate::sleep(
-            deadline.saturating_duration_since(std::time::Instant::now()),
-        ))
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        Box::pin(crate::sleep(ceil_micros(left)))
     }
+}
+
+/// `d` rounded up to a whole microsecond. hyper arms its header-read timer
+/// at `now() + timeout` for every request, and the nanoseconds between its
+/// clock read and ours would make the deadlines armed in one scheduler tick
+/// decrease by a few nanoseconds each, which sends them to the timers' heap
+/// instead of their in-order queue. Rounded up, they come out equal (in the
+/// order armed): never early, at most a microsecond late.
+fn ceil_micros(d: Duration) -> Duration {
+    let nanos = d.subsec_nanos();
+    let micros = nanos.div_ceil(1000);
+    Duration::new(d.as_secs(), 0).saturating_add(Duration::from_micros(u64::from(micros)))
 }
 
 /// hyper's executor: spawns on the current runtime (no `Send` bound).
@@ -163,5 +174,29 @@ where
 {
     fn execute(&self, fut: F) {
         crate::spawn(fut);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ceil_micros;
+    use std::time::Duration;
+
+    #[test]
+    fn deadlines_round_up_to_the_microsecond_never_down() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(ceil_micros(ten - Duration::from_nanos(50)), ten);
+        assert_eq!(ceil_micros(ten - Duration::from_nanos(999)), ten);
+        assert_eq!(ceil_micros(ten), ten);
+        assert_eq!(
+            ceil_micros(Duration::from_nanos(1_001)),
+            Duration::from_micros(2)
+        );
+        assert_eq!(
+            ceil_micros(Duration::new(3, 999_999_001)),
+            Duration::from_secs(4)
+        );
+        assert_eq!(ceil_micros(Duration::ZERO), Duration::ZERO);
+        assert_eq!(ceil_micros(Duration::MAX), Duration::MAX);
     }
 }

@@ -39,10 +39,11 @@
 //!   heap on the runtime's clock, which is either real or *virtual*
 //!   ([`Builder::virtual_time`]): the clock jumps to the next timer whenever
 //!   nothing is runnable, so a run takes no wall time and is reproducible.
-//! - **Sockets** ([`TcpListener`], [`TcpStream`]): a reactor on the `polling`
-//!   crate; streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`. On
-//!   Unix, `Async` puts any file descriptor on the reactor and gives UDP
-//!   and Unix stream sockets.
+//! - **Sockets** ([`TcpListener`], [`TcpStream`]): a reactor on `mio`
+//!   (epoll, kqueue), each socket registered once, edge-triggered; streams
+//!   implement `futures-io`'s `AsyncRead`/`AsyncWrite`. On Unix, `Async`
+//!   puts any file descriptor on the reactor and gives UDP and Unix stream
+//!   sockets.
 //! - **hyper** (feature `hyper`, module `cvp_interleave::hyper`): the TCP
 //!   stream is hyper's I/O type as it is, plus hyper's timer and executor on
 //!   this runtime.

@@ -16,8 +16,20 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-use crate::reactor::{Direction, Source};
+use crate::reactor::{Direction, Source, SHORT_IO_DRAINS};
 use crate::runtime::{self, Local};
+
+/// The raw descriptor (or socket) of `io`, for reports.
+#[cfg(unix)]
+fn raw_fd(io: &impl std::os::fd::AsRawFd) -> i64 {
+    i64::from(io.as_raw_fd())
+}
+
+/// The raw descriptor (or socket) of `io`, for reports.
+#[cfg(windows)]
+fn raw_fd(io: &impl std::os::windows::io::AsRawSocket) -> i64 {
+    io.as_raw_socket() as i64
+}
 
 /// Pending connections the kernel may queue before `accept` (std uses 128,
 /// too few for thousands of clients connecting at once; Linux caps it at
@@ -61,7 +73,7 @@ fn current() -> io::Result<Rc<Local>> {
 pub struct TcpListener {
     local: Rc<Local>,
     source: Rc<Source>,
-    io: std::net::TcpListener,
+    io: mio::net::TcpListener,
 }
 
 impl fmt::Debug for TcpListener {
@@ -115,7 +127,9 @@ impl TcpListener {
 
     fn with(local: Rc<Local>, io: std::net::TcpListener) -> io::Result<TcpListener> {
         io.set_nonblocking(true)?;
-        let source = local.reactor.register(&local.shared, &io)?;
+        let mut io = mio::net::TcpListener::from_std(io);
+        let fd = raw_fd(&io);
+        let source = local.reactor.register(&local.shared, &mut io, fd)?;
         Ok(TcpListener { local, source, io })
     }
 
@@ -155,9 +169,12 @@ impl TcpListener {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             }
+            // `accept4` with `SOCK_NONBLOCK` where there is one.
             match self.io.accept() {
                 Ok((s, addr)) => {
-                    return Poll::Ready(TcpStream::with(self.local.clone(), s).map(|s| (s, addr)))
+                    return Poll::Ready(
+                        TcpStream::register(self.local.clone(), s).map(|s| (s, addr)),
+                    )
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self
                     .local
@@ -171,21 +188,15 @@ impl TcpListener {
     }
 
     fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.local.reactor.poll_ready(
-            &self.local.shared,
-            &self.source,
-            &self.io,
-            Direction::Read,
-            cx,
-        )
+        self.local
+            .reactor
+            .poll_ready(&self.source, Direction::Read, cx)
     }
 }
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        self.local
-            .reactor
-            .deregister(&self.local.shared, &self.source, &self.io);
+        self.local.reactor.deregister(&self.source, &mut self.io);
     }
 }
 
@@ -216,7 +227,7 @@ impl Drop for TcpListener {
 pub struct TcpStream {
     local: Rc<Local>,
     source: Rc<Source>,
-    io: std::net::TcpStream,
+    io: mio::net::TcpStream,
 }
 
 impl fmt::Debug for TcpStream {
@@ -253,12 +264,25 @@ impl TcpStream {
     }
 
     async fn connect_one(local: Rc<Local>, addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::with(local, start_connect(addr)?)?;
-        std::future::poll_fn(|cx| stream.poll_io(Direction::Write, cx)).await?;
-        if let Some(e) = stream.io.take_error()? {
-            return Err(e);
-        }
-        stream.io.peer_addr()?;
+        // A non-blocking connect (`EINPROGRESS` is fine): the poller
+        // reports writability when it completes or fails.
+        let stream = TcpStream::register(local, mio::net::TcpStream::connect(addr)?)?;
+        std::future::poll_fn(|cx| {
+            stream.poll_op(Direction::Write, cx, |io| {
+                if let Some(e) = io.take_error()? {
+                    return Err(e);
+                }
+                match io.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Still connecting: wait for the next edge.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
         Ok(stream)
     }
 
@@ -281,7 +305,13 @@ impl TcpStream {
 
     fn with(local: Rc<Local>, io: std::net::TcpStream) -> io::Result<TcpStream> {
         io.set_nonblocking(true)?;
-        let source = local.reactor.register(&local.shared, &io)?;
+        Self::register(local, mio::net::TcpStream::from_std(io))
+    }
+
+    /// Puts a non-blocking stream on the reactor.
+    fn register(local: Rc<Local>, mut io: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let fd = raw_fd(&io);
+        let source = local.reactor.register(&local.shared, &mut io, fd)?;
         Ok(TcpStream { local, source, io })
     }
 
@@ -350,9 +380,7 @@ impl TcpStream {
     }
 
     fn poll_io(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.local
-            .reactor
-            .poll_ready(&self.local.shared, &self.source, &self.io, dir, cx)
+        self.local.reactor.poll_ready(&self.source, dir, cx)
     }
 
     /// Tries `op` until it does not block, parking on the reactor.
@@ -360,7 +388,7 @@ impl TcpStream {
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&std::net::TcpStream) -> io::Result<R>,
+        mut op: impl FnMut(&mio::net::TcpStream) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
             match self.poll_io(dir, cx) {
@@ -377,6 +405,26 @@ impl TcpStream {
             }
         }
     }
+
+    /// A read or write of `len` bytes (`op`) until it does not block. A
+    /// short transfer shows the kernel's buffer drained (or filled), so the
+    /// readiness is cleared at once, sparing the system call that would
+    /// only report `WouldBlock` ([`SHORT_IO_DRAINS`]).
+    fn poll_transfer(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&mio::net::TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let r = self.poll_op(dir, cx, op);
+        if let Poll::Ready(Ok(n)) = r {
+            if SHORT_IO_DRAINS && 0 < n && n < len {
+                self.local.reactor.clear_drained(&self.source, dir);
+            }
+        }
+        r
+    }
 }
 
 impl TcpStream {
@@ -388,7 +436,8 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [std::mem::MaybeUninit<u8>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_op(Direction::Read, cx, |io| read_uninit(io, buf))
+        let len = buf.len();
+        self.poll_transfer(Direction::Read, cx, len, |io| read_uninit(io, buf))
     }
 
     /// Writes several buffers in one system call.
@@ -398,14 +447,15 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_op(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(Direction::Write, cx, len, |mut io| io.write_vectored(bufs))
     }
 }
 
 /// `recv(2)` straight into uninitialised memory: no zeroing.
 #[cfg(unix)]
 fn read_uninit(
-    io: &std::net::TcpStream,
+    io: &mio::net::TcpStream,
     buf: &mut [std::mem::MaybeUninit<u8>],
 ) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
@@ -423,7 +473,7 @@ fn read_uninit(
 /// Elsewhere: initialise, then read.
 #[cfg(not(unix))]
 fn read_uninit(
-    io: &std::net::TcpStream,
+    io: &mio::net::TcpStream,
     buf: &mut [std::mem::MaybeUninit<u8>],
 ) -> io::Result<usize> {
     buf.fill(std::mem::MaybeUninit::new(0));
@@ -434,9 +484,7 @@ fn read_uninit(
 
 impl Drop for TcpStream {
     fn drop(&mut self) {
-        self.local
-            .reactor
-            .deregister(&self.local.shared, &self.source, &self.io);
+        self.local.reactor.deregister(&self.source, &mut self.io);
     }
 }
 
@@ -446,7 +494,8 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_op(Direction::Read, cx, |mut io| io.read(buf))
+        let len = buf.len();
+        self.poll_transfer(Direction::Read, cx, len, |mut io| io.read(buf))
     }
 }
 
@@ -456,7 +505,8 @@ impl AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_op(Direction::Write, cx, |mut io| io.write(buf))
+        let len = buf.len();
+        self.poll_transfer(Direction::Write, cx, len, |mut io| io.write(buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -494,78 +544,4 @@ impl AsyncWrite for TcpStream {
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut &*self).poll_close(cx)
     }
-}
-
-/// Starts a non-blocking connect (`EINPROGRESS` is fine: the reactor reports
-/// writability when it completes).
-#[cfg(unix)]
-fn start_connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
-    use std::os::fd::{FromRawFd, OwnedFd};
-
-    let domain = match addr {
-        SocketAddr::V4(_) => libc::AF_INET,
-        SocketAddr::V6(_) => libc::AF_INET6,
-    };
-    // SAFETY: plain system call, no pointers.
-    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that we own and nobody else closes.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-    let stream = std::net::TcpStream::from(owned);
-    stream.set_nonblocking(true)?;
-    // SAFETY: `fcntl(F_SETFD, FD_CLOEXEC)` on a descriptor we own.
-    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    let rc = match addr {
-        SocketAddr::V4(a) => {
-            // SAFETY: all-zero is a valid `sockaddr_in`.
-            let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-            sa.sin_family = libc::AF_INET as libc::sa_family_t;
-            sa.sin_port = a.port().to_be();
-            sa.sin_addr = libc::in_addr {
-                s_addr: u32::from_ne_bytes(a.ip().octets()),
-            };
-            // SAFETY: `sa` is a valid `sockaddr_in` of the size we pass.
-            unsafe {
-                libc::connect(
-                    fd,
-                    (&sa as *const libc::sockaddr_in).cast(),
-                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                )
-            }
-        }
-        SocketAddr::V6(a) => {
-            // SAFETY: all-zero is a valid `sockaddr_in6`.
-            let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-            sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-            sa.sin6_port = a.port().to_be();
-            sa.sin6_addr = libc::in6_addr {
-                s6_addr: a.ip().octets(),
-            };
-            sa.sin6_flowinfo = a.flowinfo();
-            sa.sin6_scope_id = a.scope_id();
-            // SAFETY: `sa` is a valid `sockaddr_in6` of the size we pass.
-            unsafe {
-                libc::connect(
-                    fd,
-                    (&sa as *const libc::sockaddr_in6).cast(),
-                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-                )
-            }
-        }
-    };
-    if rc != 0 {
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
-            return Err(e);
-        }
-    }
-    Ok(stream)
-}
-
-/// Elsewhere: a blocking connect (instant on loopback).
-#[cfg(not(unix))]
-fn start_connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
-    std::net::TcpStream::connect(addr)
 }

@@ -1,13 +1,21 @@
-//! The reactor: readiness of sockets, from the OS poller of the `polling`
-//! crate (epoll, kqueue, IOCP through wepoll...).
+//! The reactor: readiness of sockets from the OS poller, through `mio`
+//! (epoll on Linux, kqueue on macOS and the BSDs).
 //!
-//! Each socket is registered once, for both directions, in edge-triggered
-//! mode where the poller supports it (one-shot mode, re-armed on demand,
-//! elsewhere). A [`Source`] keeps one readiness flag and one waker per
-//! direction. I/O is tried first; only a `WouldBlock` clears the flag and
-//! parks the waker, and the next edge sets it again. Events are handled on
-//! the runtime thread only, between polls, so a flag never races with its
-//! waker.
+//! Each socket is registered once, for both directions, edge-triggered
+//! (mio registers every source that way), and never re-registered. A
+//! [`Source`] keeps one readiness flag and one waker per direction. I/O is
+//! tried first; a `WouldBlock` clears the flag and parks the waker, and the
+//! next edge sets it again. On a TCP stream a short read or write clears it
+//! too, without the `WouldBlock` try (see [`SHORT_IO_DRAINS`]). Events are
+//! handled on the runtime thread only, inside [`Reactor::wait`], and the
+//! flags are cleared on that thread only, right after the I/O call that
+//! showed the socket drained: an edge raised by anything that happened after
+//! that call is handled by a later `wait`, so it is never lost.
+//!
+//! A wait is one `epoll_wait` (or `kevent`), with the timeout rounded up to
+//! whole milliseconds. Other threads wake a waiting runtime through a
+//! [`mio::Waker`] (an `eventfd` on Linux), one write per remote wake and
+//! nothing to reset afterwards.
 //!
 //! The poller is created with the first socket: a runtime that never touches
 //! the network parks on its thread instead, and needs no file descriptor.
@@ -18,9 +26,40 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use polling::{AsRawSource, AsSource, Event, Events, PollMode, Poller};
+use mio::event::Source as IoSource;
+use mio::{Events, Interest, Token};
 
 use crate::runtime::Shared;
+
+/// The token of the [`mio::Waker`] that other threads wake the poller with.
+const WAKE: Token = Token(usize::MAX);
+
+/// Events taken from the poller per wait (tokio takes as many); more stay
+/// queued in the kernel, in order, for the next wait.
+const EVENTS: usize = 1024;
+
+/// Whether a short read or write on a stream socket shows that the kernel's
+/// buffer was drained (or filled), so the `WouldBlock` try that would
+/// otherwise follow can be skipped. True of epoll and kqueue, whose
+/// edge-triggered mode raises a new edge for every segment that arrives
+/// (and every freeing of send space after the buffer filled), as tokio
+/// relies on too; not of mio's `poll(2)` fallback, nor of Windows, nor of
+/// Unix stream sockets carrying descriptors (the kernel stops a read at a
+/// message with descriptors attached), so it is applied to TCP only.
+pub(crate) const SHORT_IO_DRAINS: bool = cfg!(all(
+    not(mio_unsupported_force_poll_poll),
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "illumos",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "macos",
+        target_os = "ios",
+    )
+));
 
 /// A direction of readiness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,17 +75,13 @@ pub(crate) struct Source {
     fd: i64,
     readable: Cell<bool>,
     writable: Cell<bool>,
+    /// The poller reported the direction closed (peer's FIN, reset, error):
+    /// sticky until an attempt would block, because no further edge will
+    /// come for it.
+    read_closed: Cell<bool>,
+    write_closed: Cell<bool>,
     reader: RefCell<Option<Waker>>,
     writer: RefCell<Option<Waker>>,
-}
-
-/// The raw descriptor of `io` (a file descriptor, or a raw socket on
-/// Windows), for reports.
-fn raw_fd<S>(io: &S) -> i64
-where
-    for<'a> &'a S: AsRawSource,
-{
-    io.raw() as i64
 }
 
 /// The local and peer addresses of the IP socket `fd`, when it is one.
@@ -73,20 +108,33 @@ pub(crate) fn socket_addrs(
     (None, None)
 }
 
+/// The OS poller and its event buffer.
+struct Poller {
+    poll: mio::Poll,
+    events: Events,
+}
+
 /// The sockets of one runtime.
 #[derive(Default)]
 pub(crate) struct Reactor {
     sources: RefCell<Vec<Option<Rc<Source>>>>,
     free: RefCell<Vec<usize>>,
     count: Cell<usize>,
-    events: RefCell<Option<Events>>,
-    /// Chosen with the poller: edge-triggered when supported.
-    mode: Cell<Option<PollMode>>,
+    /// Created with the first socket.
+    poller: RefCell<Option<Poller>>,
+    /// Wakers taken from the sources during a wait, woken after it (kept
+    /// to reuse the allocation).
+    woken: RefCell<Vec<Waker>>,
 }
 
 impl Reactor {
     pub(crate) fn has_sources(&self) -> bool {
         self.count.get() > 0
+    }
+
+    /// Whether the OS poller exists (then the runtime parks in it).
+    pub(crate) fn has_poller(&self) -> bool {
+        self.poller.borrow().is_some()
     }
 
     /// Whether some source has a parked waker (I/O that may still wake a
@@ -112,27 +160,32 @@ impl Reactor {
         }
     }
 
-    fn poller<'a>(&self, shared: &'a Shared) -> io::Result<&'a Poller> {
-        if let Some(p) = shared.poller.get() {
-            return Ok(p);
+    /// Creates the poller and the remote waker, once.
+    fn ensure_poller(&self, shared: &Shared) -> io::Result<()> {
+        let mut slot = self.poller.borrow_mut();
+        if slot.is_none() {
+            let poll = mio::Poll::new()?;
+            let waker = mio::Waker::new(poll.registry(), WAKE)?;
+            // The runtime publishes the waker before its next idle fence
+            // (see the memory-ordering notes in `runtime.rs`).
+            let _ = shared.waker.set(waker);
+            *slot = Some(Poller {
+                poll,
+                events: Events::with_capacity(EVENTS),
+            });
         }
-        let p = Poller::new()?;
-        let mode = if p.supports_edge() {
-            PollMode::Edge
-        } else {
-            PollMode::Oneshot
-        };
-        self.mode.set(Some(mode));
-        let _ = shared.poller.set(p);
-        Ok(shared.poller.get().expect("just set"))
+        Ok(())
     }
 
-    /// Registers `io` for both directions.
-    pub(crate) fn register<S>(&self, shared: &Shared, io: &S) -> io::Result<Rc<Source>>
-    where
-        for<'a> &'a S: AsRawSource + AsSource,
-    {
-        let poller = self.poller(shared)?;
+    /// Registers `io` (descriptor `fd`, for reports) for both directions,
+    /// edge-triggered, once for its lifetime.
+    pub(crate) fn register(
+        &self,
+        shared: &Shared,
+        io: &mut (impl IoSource + ?Sized),
+        fd: i64,
+    ) -> io::Result<Rc<Source>> {
+        self.ensure_poller(shared)?;
         let key = {
             let mut sources = self.sources.borrow_mut();
             match self.free.borrow_mut().pop() {
@@ -143,21 +196,26 @@ impl Reactor {
                 }
             }
         };
-        let mode = self.mode.get().unwrap_or(PollMode::Oneshot);
-        // SAFETY: `polling` requires the source to be deleted from the poller
-        // before it is closed; `net.rs` calls `deregister` in the `Drop` of
-        // the socket's owner, before the socket itself is dropped.
-        let added = unsafe { poller.add_with_mode(io, Event::all(key), mode) };
-        if let Err(e) = added {
+        let registered = {
+            let poller = self.poller.borrow();
+            let poller = poller.as_ref().expect("created above");
+            poller
+                .poll
+                .registry()
+                .register(io, Token(key), Interest::READABLE | Interest::WRITABLE)
+        };
+        if let Err(e) = registered {
             self.free.borrow_mut().push(key);
             return Err(e);
         }
         let source = Rc::new(Source {
             key,
-            fd: raw_fd(io),
+            fd,
             // Optimistic: try the I/O first, the poller tells us when to retry.
             readable: Cell::new(true),
             writable: Cell::new(true),
+            read_closed: Cell::new(false),
+            write_closed: Cell::new(false),
             reader: RefCell::new(None),
             writer: RefCell::new(None),
         });
@@ -166,12 +224,11 @@ impl Reactor {
         Ok(source)
     }
 
-    pub(crate) fn deregister<S>(&self, shared: &Shared, source: &Source, io: &S)
-    where
-        for<'a> &'a S: AsSource,
-    {
-        if let Some(p) = shared.poller.get() {
-            let _ = p.delete(io);
+    /// Removes `io` from the poller (before it is closed) and forgets its
+    /// source.
+    pub(crate) fn deregister(&self, source: &Source, io: &mut (impl IoSource + ?Sized)) {
+        if let Some(p) = &*self.poller.borrow() {
+            let _ = p.poll.registry().deregister(io);
         }
         let mut sources = self.sources.borrow_mut();
         if let Some(slot) = sources.get_mut(source.key) {
@@ -182,18 +239,14 @@ impl Reactor {
         }
     }
 
-    /// Ready in `dir`, or the waker is parked until the next event.
-    pub(crate) fn poll_ready<S>(
+    /// Ready in `dir`, or the waker is parked until the next event. No
+    /// system call.
+    pub(crate) fn poll_ready(
         &self,
-        shared: &Shared,
         source: &Source,
-        io: &S,
         dir: Direction,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<()>>
-    where
-        for<'a> &'a S: AsSource,
-    {
+    ) -> Poll<io::Result<()>> {
         let (flag, slot) = match dir {
             Direction::Read => (&source.readable, &source.reader),
             Direction::Write => (&source.writable, &source.writer),
@@ -201,24 +254,10 @@ impl Reactor {
         if flag.get() {
             return Poll::Ready(Ok(()));
         }
-        {
-            let mut slot = slot.borrow_mut();
-            match &*slot {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
-            }
-        }
-        if self.mode.get() == Some(PollMode::Oneshot) {
-            let interest = Event::new(
-                source.key,
-                source.reader.borrow().is_some(),
-                source.writer.borrow().is_some(),
-            );
-            if let Some(p) = shared.poller.get() {
-                if let Err(e) = p.modify_with_mode(io, interest, PollMode::Oneshot) {
-                    return Poll::Ready(Err(e));
-                }
-            }
+        let mut slot = slot.borrow_mut();
+        match &*slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
         }
         Poll::Pending
     }
@@ -226,44 +265,81 @@ impl Reactor {
     /// The last I/O attempt in `dir` would block: wait for the next event.
     pub(crate) fn clear_ready(&self, source: &Source, dir: Direction) {
         match dir {
-            Direction::Read => source.readable.set(false),
-            Direction::Write => source.writable.set(false),
+            Direction::Read => {
+                source.readable.set(false);
+                source.read_closed.set(false);
+            }
+            Direction::Write => {
+                source.writable.set(false);
+                source.write_closed.set(false);
+            }
         }
     }
 
-    /// Waits for events (up to `timeout`), marks sources ready and wakes
-    /// their tasks. Returns the number of events.
-    pub(crate) fn wait(&self, shared: &Shared, timeout: Option<Duration>) -> usize {
-        let Some(poller) = shared.poller.get() else {
-            return 0;
-        };
-        let mut events = self.events.borrow_mut().take().unwrap_or_default();
-        events.clear();
-        if poller.wait(&mut events, timeout).is_err() {
-            *self.events.borrow_mut() = Some(events);
-            return 0;
+    /// The last transfer in `dir` on a stream was short, so the kernel's
+    /// buffer is drained (or full, [`SHORT_IO_DRAINS`]): wait for the next
+    /// event, unless the direction was reported closed. A read that took the
+    /// last bytes and the peer's FIN together is short, and the FIN's edge
+    /// has been handled already: the next read must go ahead and see the
+    /// end of the stream.
+    pub(crate) fn clear_drained(&self, source: &Source, dir: Direction) {
+        match dir {
+            Direction::Read if !source.read_closed.get() => source.readable.set(false),
+            Direction::Write if !source.write_closed.get() => source.writable.set(false),
+            _ => {}
         }
-        let mut wakers = Vec::new();
-        let n = events.len();
+    }
+
+    /// Waits for events (up to `timeout`; `None` waits for ever), marks
+    /// sources ready and wakes their tasks. Returns the number of socket
+    /// events (a remote wake is not counted).
+    pub(crate) fn wait(&self, timeout: Option<Duration>) -> usize {
+        let mut woken = std::mem::take(&mut *self.woken.borrow_mut());
+        let mut n = 0;
         {
-            let sources = self.sources.borrow();
-            for ev in events.iter() {
-                let Some(Some(source)) = sources.get(ev.key) else {
-                    continue;
-                };
-                if ev.readable {
-                    source.readable.set(true);
-                    wakers.extend(source.reader.borrow_mut().take());
-                }
-                if ev.writable {
-                    source.writable.set(true);
-                    wakers.extend(source.writer.borrow_mut().take());
+            let mut poller = self.poller.borrow_mut();
+            let Some(p) = poller.as_mut() else {
+                return 0;
+            };
+            // An error (in practice `EINTR`) counts as no event: the loop
+            // comes back.
+            if p.poll.poll(&mut p.events, timeout).is_ok() {
+                let sources = self.sources.borrow();
+                for ev in p.events.iter() {
+                    let token = ev.token();
+                    if token == WAKE {
+                        continue;
+                    }
+                    let Some(Some(source)) = sources.get(token.0) else {
+                        continue;
+                    };
+                    n += 1;
+                    let error = ev.is_error();
+                    if ev.is_read_closed() || error {
+                        source.read_closed.set(true);
+                    }
+                    if ev.is_write_closed() || error {
+                        source.write_closed.set(true);
+                    }
+                    if ev.is_readable() || ev.is_read_closed() || error {
+                        source.readable.set(true);
+                        woken.extend(source.reader.borrow_mut().take());
+                    }
+                    if ev.is_writable() || ev.is_write_closed() || error {
+                        source.writable.set(true);
+                        woken.extend(source.writer.borrow_mut().take());
+                    }
                 }
             }
         }
-        *self.events.borrow_mut() = Some(events);
-        for w in wakers {
+        // Woken with no borrow held: a waker may run any code, even drop a
+        // socket.
+        for w in woken.drain(..) {
             w.wake();
+        }
+        let mut keep = self.woken.borrow_mut();
+        if keep.capacity() < woken.capacity() {
+            *keep = woken;
         }
         n
     }

@@ -5,7 +5,10 @@
 //!
 //! `block_on` polls its own future whenever its waker fired, then runs up to
 //! [`BUDGET`] tasks from the ready queue, then does maintenance (drain the
-//! injection queue, fire due timers, look for I/O now and then). When nothing
+//! injection queue, fire due timers, and, while tasks stay runnable and
+//! sockets exist, take the I/O events that are ready without waiting: one
+//! `epoll_wait` with a zero timeout per [`BUDGET`] polls, as tokio's
+//! `event_interval`). When nothing
 //! is runnable it parks: in the poller when sockets exist, on the thread
 //! otherwise, until the next timer, an I/O event or a remote wake. In virtual
 //! time it does not park for timers: the clock jumps to the next deadline.
@@ -15,11 +18,13 @@
 //!
 //! A remote wake pushes under the injection mutex, then stores
 //! `has_injected` (`Release`), then runs a `SeqCst` fence before it reads
-//! whether a poller exists and notifies it (and unparks the thread). The
-//! runtime creates the poller before it runs a `SeqCst` fence and reads
-//! `has_injected` and the main future's flag one last time before parking. With the two
-//! fences, either the runtime sees the wake, or the waker sees the poller and
-//! notifies it; a thread unpark is remembered by `std` in any case.
+//! whether the poller's waker exists and wakes it (and unparks the thread).
+//! The runtime publishes that waker when it creates the poller, before it
+//! runs a `SeqCst` fence and reads `has_injected` and the main future's flag
+//! one last time before parking. With the two fences, either the runtime
+//! sees the wake, or the waker sees the poller's waker and wakes it (a write
+//! to an `eventfd` that the parked `epoll_wait` returns for); a thread unpark
+//! is remembered by `std` in any case.
 //!
 //! Deadlock detection must also not miss a wake that another thread is in
 //! the middle of: [`crate::outside`] has that protocol and its argument.
@@ -49,13 +54,10 @@ use crate::waker;
 use crate::waker::ParkedOn;
 
 /// Tasks polled between two maintenance steps (injection queue, timers,
-/// I/O). Small enough that timers and the `block_on` future stay prompt,
-/// large enough that maintenance costs little per poll; tokio uses 61 too.
+/// I/O). Small enough that timers, sockets that became ready and the
+/// `block_on` future stay prompt, large enough that maintenance costs
+/// little per poll; tokio uses 61 too.
 const BUDGET: usize = 61;
-
-/// Maintenance steps between two non-blocking looks at the poller while
-/// tasks are runnable (each look costs a few system calls).
-const IO_EVERY: u32 = 4;
 
 thread_local! {
     /// The runtime running on this thread (inside `block_on` or its drop).
@@ -238,7 +240,7 @@ impl Builder {
             main_parked_on: AtomicU8::new(0),
             main: MainWake::new(),
             thread: std::thread::current(),
-            poller: OnceLock::new(),
+            waker: OnceLock::new(),
         });
         let seed = match self.policy {
             Policy::Random { seed } | Policy::Pct { seed, .. } => seed,
@@ -268,7 +270,7 @@ impl Builder {
                 reactor: Reactor::default(),
                 stats: StatsCells::default(),
                 last_polled: Cell::new(u64::MAX),
-                io_tick: Cell::new(0),
+                polls_since_io: Cell::new(0),
                 time_limit: self
                     .time_limit
                     .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
@@ -309,7 +311,8 @@ pub(crate) struct Shared {
     /// The main waker's clones and flag ([`crate::outside`]).
     pub(crate) main: MainWake,
     thread: Thread,
-    pub(crate) poller: OnceLock<polling::Poller>,
+    /// Wakes the OS poller ([`crate::reactor`]), once it exists.
+    pub(crate) waker: OnceLock<mio::Waker>,
 }
 
 impl Shared {
@@ -363,8 +366,8 @@ impl Shared {
 
     fn unpark(&self) {
         fence(Ordering::SeqCst);
-        if let Some(p) = self.poller.get() {
-            let _ = p.notify();
+        if let Some(w) = self.waker.get() {
+            let _ = w.wake();
         }
         self.thread.unpark();
     }
@@ -608,7 +611,8 @@ pub(crate) struct Local {
     pub(crate) reactor: Reactor,
     pub(crate) stats: StatsCells,
     last_polled: Cell<u64>,
-    io_tick: Cell<u32>,
+    /// Polls since the poller was last looked at ([`Local::maintain`]).
+    polls_since_io: Cell<usize>,
     /// [`Builder::time_limit`], in clock nanoseconds.
     time_limit: Option<u64>,
     /// [`Builder::stall_timeout`].
@@ -853,25 +857,31 @@ impl Local {
         self.wake_ctx.set(trace::EXTERNAL);
     }
 
-    fn maintain(&self, queue_was_busy: bool) {
+    /// Drains the injection queue, fires due timers, and looks at the
+    /// poller without waiting once [`BUDGET`] polls ran since the last look
+    /// while something is still runnable (otherwise the runtime is about to
+    /// park in the poller anyway). `polled`: polls since the last call.
+    fn maintain(&self, polled: usize) {
         if self.shared.has_injected.load(Ordering::Acquire) {
             self.drain_injected();
         }
         if self.timers.borrow().live() > 0 {
             self.fire_timers();
         }
-        if queue_was_busy && self.reactor.has_sources() {
-            let t = self.io_tick.get() + 1;
-            self.io_tick.set(t);
-            if t % IO_EVERY == 0 {
+        if polled > 0 && self.reactor.has_sources() {
+            let since = self.polls_since_io.get() + polled;
+            if since >= BUDGET && (!self.ready_is_empty() || self.shared.main.is_woken()) {
                 self.poll_io(Some(Duration::ZERO));
+            } else {
+                self.polls_since_io.set(since);
             }
         }
     }
 
     fn poll_io(&self, timeout: Option<Duration>) -> usize {
+        self.polls_since_io.set(0);
         self.wake_ctx.set(trace::IO);
-        let n = self.reactor.wait(&self.shared, timeout);
+        let n = self.reactor.wait(timeout);
         self.wake_ctx.set(trace::EXTERNAL);
         self.stats
             .io_events
@@ -953,7 +963,7 @@ impl Local {
             timeout = min_timeout(timeout, stall - idle);
         }
         self.stats.parks.set(self.stats.parks.get() + 1);
-        if self.shared.poller.get().is_some() {
+        if self.reactor.has_poller() {
             self.poll_io(timeout);
         } else {
             match timeout {
@@ -1271,10 +1281,10 @@ impl Runtime {
             if local.stall_timeout.is_some() && (main_ran || ran > 0) {
                 local.idle_since.set(None);
             }
-            local.maintain(ran > 0);
+            local.maintain(ran + usize::from(main_ran));
             if local.ready_is_empty() && !local.shared.main.is_woken() {
                 local.idle()?;
-                local.maintain(false);
+                local.maintain(0);
             }
         }
     }

@@ -47,3 +47,26 @@ fn random_policy_is_seeded() {
     assert_eq!(order(3), order(3));
     assert_ne!(order(3), (0..8).collect::<Vec<_>>());
 }
+
+#[test]
+fn stale_timers_behind_a_long_one_are_compacted() {
+    use std::time::Duration;
+    // One long timer at the front of the queue keeps the stale entries of
+    // the short ones armed and cancelled after it from surfacing: a server
+    // with a long timer and a per-request timeout, in small.
+    let rt = Runtime::new();
+    let queued = rt
+        .block_on(async {
+            let mut long = std::pin::pin!(crate::sleep(Duration::from_secs(3600)));
+            let _ = futures::poll!(long.as_mut());
+            // Enough to pass the compaction threshold twice under Miri.
+            let n = if cfg!(miri) { 3_000 } else { 100_000 };
+            for _ in 0..n {
+                let mut s = std::pin::pin!(crate::sleep(Duration::from_secs(7200)));
+                let _ = futures::poll!(s.as_mut());
+            }
+            crate::runtime::with_current(|l| l.timers.borrow().queued()).unwrap()
+        })
+        .unwrap();
+    assert!(queued <= 2048, "{queued} entries for 1 live timer");
+}

@@ -4,9 +4,12 @@
 //! Timers live in a binary heap keyed by `(deadline, sequence)`: a shorter
 //! deadline always fires first, and equal deadlines fire in the order they
 //! were armed. A cancelled timer frees its slot at once and leaves a stale
-//! heap entry that is skipped when it surfaces. Arming is `O(log n)` (and
-//! `O(1)` for the common case of deadlines armed in increasing order), firing
-//! `O(log n)` per timer.
+//! heap entry that is skipped when it surfaces; when stale entries outnumber
+//! the live ones (a long timer at the front keeps every later one from
+//! surfacing), the queues are compacted, so they hold at most about twice
+//! the live timers. Arming is `O(log n)` (and `O(1)` for the common case of
+//! deadlines armed in increasing order), amortised over the compactions;
+//! firing is `O(log n)` per timer.
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -190,6 +193,9 @@ struct Slot {
     fired: bool,
 }
 
+/// Queue entries below which stale ones are left to surface by themselves.
+const COMPACT_MIN: usize = 1024;
+
 /// Armed timers of one runtime.
 ///
 /// Timers armed in deadline order (the common case: many sleeps of the same
@@ -227,12 +233,33 @@ impl Timers {
             fired: false,
         };
         let key = (deadline, seq, slot);
+        if self.run.len() + self.heap.len() >= COMPACT_MIN.max(2 * self.live) {
+            self.compact();
+        }
         match self.run.back() {
             Some(&back) if back > key => self.heap.push(Reverse(key)),
             _ => self.run.push_back(key),
         }
         self.live += 1;
         (slot, seq)
+    }
+
+    /// Drops the stale entries of both queues (each at least half of them
+    /// when called from [`Timers::arm`], so the cost is amortised).
+    fn compact(&mut self) {
+        let slots = &self.slots;
+        let live = |&(_, seq, slot): &(u64, u64, u32)| {
+            let s = &slots[slot as usize];
+            s.seq == seq && !s.fired
+        };
+        self.run.retain(live);
+        self.heap.retain(|Reverse(k)| live(k));
+    }
+
+    /// Entries in the queues, stale or live (for tests).
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.run.len() + self.heap.len()
     }
 
     /// Releases a slot; `true` when its timer had fired.
