@@ -10,16 +10,19 @@
 # tokio's requests/s, at most its p99, at each connection count) computed
 # from the table. With --readme both also replace what is between the
 # hyper-table markers in crates/interleave/README.md. Takes about
-# 4 * ROUNDS * (DURATION + 1) seconds after the build (5 3: about 75 s).
+# 4 * ROUNDS * (DURATION + 1) seconds after the build (5 5: about 2 minutes).
 #
 # DURATION seconds per wrk run (default 5); ROUNDS alternating rounds per
-# setting (default 3): the table shows, per server, the round with the most
-# requests/s (other load on the machine only ever makes a round worse).
+# setting (default 5): the table shows, per server, the median over the
+# rounds of requests/s and of p99 latency, each with its range, and the
+# verdict compares medians. (A best round's requests/s with that round's
+# p99 picks the p99 by chance: the two servers' p99s at one setting swing
+# past each other from round to round.)
 #
 # Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
 set -euo pipefail
 DURATION=${1:-5}
-ROUNDS=${2:-3}
+ROUNDS=${2:-5}
 README=${3:-}
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "bench-hyper: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
@@ -45,22 +48,40 @@ run() { # name binary port conns
 }
 
 table() {
-  echo "| server | connections | requests/s (best of $ROUNDS) | p99 latency (that round) | errors |"
+  echo "| server | connections | requests/s, median of $ROUNDS rounds (min–max) | p99 latency, median (min–max) | errors |"
   echo "|---|---|---|---|---|"
   for conns in 50 1000; do
-    best_i="" best_t=""
+    local li="" lt=""
     for _ in $(seq "$ROUNDS"); do
-      li=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")
-      lt=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")
-      better() { awk -F'|' -v a="$1" -v b="$2" 'BEGIN { split(a, x, "|"); split(b, y, "|"); exit !(x[3] + 0 > y[3] + 0) }'; }
-      if [ -z "$best_i" ] || better "$li" "$best_i"; then best_i=$li; fi
-      if [ -z "$best_t" ] || better "$lt" "$best_t"; then best_t=$lt; fi
+      li+=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")$'\n'
+      lt+=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")$'\n'
     done
-    for line in "$best_i" "$best_t"; do
-      IFS='|' read -r n c r p e <<<"$line"
-      echo "| $n | $c | $r | $p | $e |"
-    done
+    summarise "$li"
+    summarise "$lt"
   done
+}
+
+# One table row from a server's rounds (name|conns|rps|p99|errors each):
+# the median and range of requests/s and of p99 over the rounds.
+summarise() {
+  awk -F'|' '
+    function secs(v) {
+      if (v ~ /us$/) return v / 1e6
+      if (v ~ /ms$/) return v / 1e3
+      return v + 0
+    }
+    function sort(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    }
+    function median(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    NF >= 5 {
+      n++; name = $1; conns = $2; r[n] = $3 + 0; p[n] = secs($4) * 1e3
+      if ($5 != "none" && !($5 in seen)) { seen[$5] = 1; errs = errs (errs ? "; " : "") $5 }
+    }
+    END {
+      sort(r, n); sort(p, n)
+      printf "| %s | %s | %.0f (%.0f–%.0f) | %.2fms (%.2f–%.2fms) | %s |\n", name, conns, median(r, n), r[1], r[n], median(p, n), p[1], p[n], (errs ? errs : "none")
+    }' <<<"$1"
 }
 
 # The verdict on the targets (at least tokio's requests/s, at most its p99),
@@ -72,18 +93,29 @@ verdict() {
       if (v ~ /ms$/) return v / 1e3
       return v + 0
     }
-    function judge(ok) { return ok ? "met" : "**not met**" }
+    # "median (min–max)": sets lo and hi, returns the median.
+    function parse(f,   a, b) {
+      split(f, a, "(")
+      split(a[2], b, "–")
+      lo = secs(b[1]); hi = b[2]; sub(/\).*/, "", hi); hi = secs(hi)
+      if (b[1] !~ /[a-z]$/ && f ~ /ms/) { lo = lo / 1e3 }
+      return secs(a[1] ~ /ms/ ? substr(a[1], 1, index(a[1], "ms") + 1) : a[1])
+    }
+    function judge(ok, overlap) {
+      if (ok) return "met"
+      return overlap ? "**not met** by the medians, within the rounds'"'"' spread" : "**not met**"
+    }
     { for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i) }
-    $2 ~ /cvp-interleave/ { r[$3] = $4 + 0; p[$3] = secs($5) }
-    $2 ~ /tokio/ { tr[$3] = $4 + 0; tp[$3] = secs($5); order[++n] = $3 }
+    $2 ~ /cvp-interleave/ { r[$3] = parse($4); rlo[$3] = lo; rhi[$3] = hi; p[$3] = parse($5); plo[$3] = lo; phi[$3] = hi }
+    $2 ~ /tokio/ { tr[$3] = parse($4); trlo[$3] = lo; trhi[$3] = hi; tp[$3] = parse($5); tplo[$3] = lo; tphi[$3] = hi; order[++n] = $3 }
     END {
-      line = "Against tokio in the rounds shown:"
+      line = "Against tokio, medians over the rounds:"
       for (i = 1; i <= n; i++) {
         c = order[i]
         if (!(c in r) || tr[c] <= 0 || tp[c] <= 0) continue
         rr = r[c] / tr[c]; pr = p[c] / tp[c]
         line = line sprintf("%s at %s connections, requests/s %.3fx (at least 1x: %s), p99 %.3fx (at most 1x: %s)", \
-          (i > 1 ? ";" : ""), c, rr, judge(rr >= 1), pr, judge(pr <= 1))
+          (i > 1 ? ";" : ""), c, rr, judge(rr >= 1, rhi[c] >= trlo[c]), pr, judge(pr <= 1, plo[c] <= tphi[c]))
       }
       print line "."
     }' <<<"$1"

@@ -225,6 +225,17 @@ fn serve_figures(s: &ServeSweep) -> String {
             );
         }
     }
+    let points: Vec<_> = s
+        .mixes
+        .iter()
+        .flat_map(|m| m.curves.iter().flat_map(|c| c.points.iter()))
+        .collect();
+    let unreliable = points.iter().filter(|p| p.unreliable.is_some()).count();
+    let _ = writeln!(
+        out,
+        "\n{unreliable} of {} points are marked unreliable (the generator's lag p99 passed 1 ms) and left out of the claims.",
+        points.len()
+    );
     out += "\nClaims, as judged from `serve.json`:\n\n";
     for m in &s.mixes {
         for v in &m.verdicts {
