@@ -36,15 +36,13 @@ pub(crate) const PAIRS: [(&str, &str); 3] = [
     ("mandelbrot", "examples/specs/uneven-items.toml"),
 ];
 
-/// The example specs the README shows. `api-request-handler.toml` (a
-/// `[serve]`) is left out: the README's table gives each spec's
-/// recommendation, which ranks cells by wall time, and a serve cell's wall
-/// time is its fixed duration, so it would say nothing about the server
-/// (`cvp serve-sweep --spec` measures that).
-pub(crate) const EXAMPLES: [&str; 3] = [
+/// The example specs the README shows: three workloads and a server (its
+/// recommendation judged by p99 latency at the spec's offered load).
+pub(crate) const EXAMPLES: [&str; 4] = [
     "examples/specs/web-service-request.toml",
     "examples/specs/batch-image-filter.toml",
     "examples/specs/web-crawler.toml",
+    "examples/specs/api-request-handler.toml",
 ];
 
 /// The bound on a restatement: its median wall time at most this times
