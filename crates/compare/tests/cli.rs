@@ -1,13 +1,9 @@
 //! Bad input: one clear line on stderr and exit code 2, never a panic.
 
-use std::process::{Command, Output};
+mod common;
+use common::cvp;
 
-fn cvp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args(args)
-        .output()
-        .expect("running cvp")
-}
+use std::process::Command;
 
 /// Asserts exit code 2 and one stderr line containing `needle`.
 fn bad(args: &[&str], needle: &str) {

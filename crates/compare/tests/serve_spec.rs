@@ -5,8 +5,10 @@
 //! `cvp serve-sweep` and `cvp compare` take the spec (a bad one is one
 //! line, exit 2).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{cvp, scratch};
+
+use std::path::Path;
 use std::time::Duration;
 
 use cvp_compare::{
@@ -90,25 +92,6 @@ fn the_generator_offers_exactly_the_requests_the_schedule_counts() {
         assert_eq!(r.due, due, "{rate}/s over {connections} for {ms} ms");
         assert_eq!(r.ok, due, "{:?}", r.errors);
     }
-}
-
-fn cvp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("running cvp")
-}
-
-/// A scratch folder of this test process, with these files in it.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cvp-serve-spec-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (f, text) in files {
-        std::fs::write(dir.join(f), text).unwrap();
-    }
-    dir
 }
 
 #[test]

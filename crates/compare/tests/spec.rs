@@ -2,29 +2,12 @@
 //! --spec`, whose cells run in child processes that are given the spec's
 //! path; bad specs are one line each, exit 2, and the good ones still run.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{cvp, scratch};
+
+use std::path::Path;
 
 use cvp_compare::{child_args, find_model, CellSpec};
-
-fn cvp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("running cvp")
-}
-
-/// A scratch folder of this test process, with these files in it.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cvp-spec-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (f, text) in files {
-        std::fs::write(dir.join(f), text).unwrap();
-    }
-    dir
-}
 
 const GOOD: &str = "seed = 2\n[tasks]\ncount = 10\nsteps = [{ wait_ms = { uniform = [1, 3] } }, { compute_units = 200 }]\n";
 const BAD: &str = "[tasks]\ncount = 5\nstepz = []\n";
