@@ -37,44 +37,59 @@ fn a_good_comparison_writes_its_report_and_exits_0() {
 #[test]
 fn a_timed_out_cell_is_reported_and_the_run_goes_on() {
     let out = out_dir("timeout");
-    // Sequential latency-fanout at the quick preset waits 50 x 10 ms per
-    // run; interleave needs about 10 ms.
+    std::fs::create_dir_all(&out).unwrap();
+    // Sequentially the first spec's 100 tasks wait 4 s in all, for its
+    // warm-up run alone: past the 2 s timeout however fast the machine.
+    // Interleaved they wait 40 ms together, and the second spec's cells
+    // take milliseconds, 50 times less than the timeout or more, so a
+    // loaded machine does not time them out too.
+    let spec = |name: &str, count: u32, wait_ms: u32| {
+        let path = out.join(format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "description = \"{count} tasks that wait {wait_ms} ms\"\nclass = \"io\"\n\
+                 [tasks]\ncount = {count}\nsteps = [{{ wait_ms = {wait_ms} }}]\n"
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_owned()
+    };
     let output = Command::new(env!("CARGO_BIN_EXE_cvp"))
-        .args([
-            "compare",
-            "--workloads",
-            "latency-fanout,n-queens",
-            "--models",
-            "interleave",
-            "--preset",
-            "quick",
-        ])
-        .args([
-            "--runs",
-            "1",
-            "--cell-timeout",
-            "0.3",
-            "--json",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .args(["compare", "--models", "interleave", "--preset", "default"])
+        .args(["--spec", &spec("slow-when-sequential", 100, 40)])
+        .args(["--spec", &spec("quick", 10, 1)])
+        .args(["--runs", "1", "--cell-timeout", "2", "--triad-mib", "0"])
+        .args(["--json", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(
         output.status.code(),
         Some(1),
-        "a timed-out cell counts in the exit status"
+        "a timed-out cell counts in the exit status: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let cells = report["cells"].as_array().unwrap();
+    let status = |workload: &str, model: &str| {
+        let cell = cells
+            .iter()
+            .find(|c| c["workload"] == workload && c["model"] == model)
+            .unwrap_or_else(|| panic!("no {workload}/{model} cell: every cell is reported"));
+        (cell["status"].clone(), cell["reason"].clone())
+    };
     assert_eq!(cells.len(), 4, "every cell is reported");
-    assert_eq!(cells[0]["status"], "timed-out");
-    assert!(cells[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("cell timeout"));
-    assert_eq!(cells[1]["status"], "ok", "the next cell ran: {}", cells[1]);
-    assert_eq!(cells[3]["status"], "ok");
+    let (timed_out, reason) = status("slow-when-sequential", "sequential");
+    assert_eq!(timed_out, "timed-out");
+    assert!(reason.as_str().unwrap().contains("cell timeout"), "{reason}");
+    for (workload, model) in [
+        ("slow-when-sequential", "interleave"),
+        ("quick", "sequential"),
+        ("quick", "interleave"),
+    ] {
+        let (ok, reason) = status(workload, model);
+        assert_eq!(ok, "ok", "{workload}/{model} ran after it: {reason}");
+    }
     let _ = std::fs::remove_dir_all(out);
 }
 

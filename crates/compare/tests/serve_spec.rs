@@ -45,7 +45,9 @@ fn every_model_serves_a_spec_handler_with_its_reference_answers() {
         let mut p = Point::new(m.name, 2, serve.mix.clone(), 150.0);
         p.connections = serve.connections;
         p.duration = Duration::from_millis(serve.millis);
-        p.timeout = Duration::from_secs(2);
+        // Answering is checked here, not speed: generous for a loaded
+        // machine, and it costs time only when a request fails.
+        p.timeout = Duration::from_secs(10);
         let s = measure_point(&p).unwrap();
         assert_eq!(s.mix, "handler");
         assert!(s.due >= 40, "{}: {s:?}", m.name);
