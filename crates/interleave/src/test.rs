@@ -70,3 +70,58 @@ fn stale_timers_behind_a_long_one_are_compacted() {
         .unwrap();
     assert!(queued <= 2048, "{queued} entries for 1 live timer");
 }
+
+#[test]
+fn finished_task_cells_are_reused_and_given_back_when_the_runtime_parks() {
+    use std::time::Duration;
+    let n = if cfg!(miri) { 600 } else { 10_000 };
+    let rt = Runtime::new();
+    let cached = |rt: &Runtime| {
+        rt.block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+            .unwrap()
+    };
+    let burst = |rt: &Runtime| {
+        rt.block_on(async move {
+            let hs: Vec<_> = (0..n).map(|i| crate::spawn(async move { i })).collect();
+            let mut sum = 0;
+            for h in hs {
+                sum += h.await.unwrap();
+            }
+            sum
+        })
+        .unwrap()
+    };
+    assert_eq!(burst(&rt), n * (n - 1) / 2);
+    // Every cell of the burst is kept (one size), none went back.
+    assert_eq!(cached(&rt), n);
+    // A second burst takes them all again and leaves them all again.
+    assert_eq!(burst(&rt), n * (n - 1) / 2);
+    assert_eq!(cached(&rt), n);
+    // Parking (a real wait) cuts the cache back.
+    rt.block_on(crate::sleep(Duration::from_millis(1))).unwrap();
+    assert!(cached(&rt) <= crate::cells::KEEP_PER_CLASS as usize);
+}
+
+#[test]
+fn a_cell_freed_on_another_thread_goes_back_to_the_allocator() {
+    // The last reference is a waker dropped on a thread with no runtime:
+    // the cell is freed there, not cached (Miri checks the layout and
+    // that nothing leaks).
+    let rt = Runtime::new();
+    let waker = rt
+        .block_on(async {
+            let h = crate::spawn(async {
+                std::future::poll_fn(|cx| std::task::Poll::Ready(cx.waker().clone())).await
+            });
+            h.await.unwrap()
+        })
+        .unwrap();
+    let before = rt
+        .block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+        .unwrap();
+    std::thread::spawn(move || drop(waker)).join().unwrap();
+    let after = rt
+        .block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+        .unwrap();
+    assert_eq!(before, after);
+}
