@@ -125,3 +125,35 @@ fn a_cell_freed_on_another_thread_goes_back_to_the_allocator() {
         .unwrap();
     assert_eq!(before, after);
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot call socket FFI")]
+fn a_wait_for_a_timer_under_a_few_milliseconds_is_timed_by_the_timerfd() {
+    use std::time::Duration;
+    // A socket makes the runtime park in the poller, whose own timeout is
+    // whole milliseconds.
+    let rt = Runtime::new();
+    let precise = rt
+        .block_on(async {
+            let _listener = crate::TcpListener::bind("127.0.0.1:0").unwrap();
+            let waits = || crate::runtime::with_current(|l| l.reactor.precise_waits()).unwrap();
+            let before = waits();
+            // A long timer and no short one: no timerfd.
+            let long = crate::timeout(Duration::from_millis(30), std::future::pending::<()>());
+            assert!(long.await.is_err());
+            let after_long = waits();
+            crate::sleep(Duration::from_micros(300)).await;
+            (before, after_long, waits())
+        })
+        .unwrap();
+    let (before, after_long, after_short) = precise;
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        // The 30 ms wait ends with its last sub-millisecond part, if any,
+        // timed by the timerfd; the 300 µs one certainly is.
+        // (A wait cut short by a signal is timed again.)
+        assert!(after_long - before <= 2, "{before} {after_long}");
+        assert!(after_short > after_long, "{after_long} {after_short}");
+    } else {
+        assert_eq!(after_short, 0);
+    }
+}

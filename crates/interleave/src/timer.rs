@@ -526,6 +526,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// A sleep until the [`std::time::Instant`] `deadline`, `round`ed, on the
 /// current runtime's real clock with no clock read; `None` outside a
 /// runtime or in virtual time.
+#[cfg(feature = "hyper")]
 pub(crate) fn sleep_until_std(
     deadline: std::time::Instant,
     round: impl FnOnce(Duration) -> Duration,
