@@ -133,17 +133,23 @@ impl rt::Timer for Timer {
     }
 
     fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn rt::Sleep>> {
+        // On the real clock the deadline converts as it is, with no clock
+        // read (hyper has just read the clock to make it).
+        if let Some(s) = crate::timer::sleep_until_std(deadline, ceil_micros) {
+            return Box::pin(s);
+        }
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         Box::pin(crate::sleep(ceil_micros(left)))
     }
 }
 
 /// `d` rounded up to a whole microsecond. hyper arms its header-read timer
-/// at `now() + timeout` for every request, and the nanoseconds between its
-/// clock read and ours would make the deadlines armed in one scheduler tick
-/// decrease by a few nanoseconds each, which sends them to the timers' heap
-/// instead of their in-order queue. Rounded up, they come out equal (in the
-/// order armed): never early, at most a microsecond late.
+/// at `now() + timeout` for every request; deadlines a few nanoseconds apart
+/// come out equal (in the order armed), and in virtual time, where the
+/// deadline is taken as that long from now, the nanoseconds between hyper's
+/// clock read and ours cannot make the deadlines armed in one scheduler
+/// tick decrease, which would send them to the timers' heap instead of
+/// their in-order queue. Never early, at most a microsecond late.
 fn ceil_micros(d: Duration) -> Duration {
     let nanos = d.subsec_nanos();
     let micros = nanos.div_ceil(1000);
@@ -181,6 +187,25 @@ where
 mod tests {
     use super::ceil_micros;
     use std::time::Duration;
+
+    #[test]
+    fn a_sleep_until_a_std_instant_never_ends_before_it() {
+        use ::hyper::rt::Timer as _;
+        let rt = crate::Runtime::new();
+        for ms in [0, 1, 3] {
+            let deadline = std::time::Instant::now() + Duration::from_millis(ms);
+            rt.block_on(super::Timer.sleep_until(deadline)).unwrap();
+            assert!(
+                std::time::Instant::now() >= deadline,
+                "woke early at {ms} ms"
+            );
+        }
+        // In virtual time the deadline is that long from now.
+        let rt = crate::Runtime::builder().virtual_time(true).build();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        rt.block_on(super::Timer.sleep_until(deadline)).unwrap();
+        assert!(rt.now().as_duration() > Duration::from_secs(59));
+    }
 
     #[test]
     fn deadlines_round_up_to_the_microsecond_never_down() {

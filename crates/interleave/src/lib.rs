@@ -80,6 +80,7 @@
 #[cfg(unix)]
 mod async_fd;
 mod bounded;
+mod cells;
 pub mod check;
 mod error;
 mod handle;

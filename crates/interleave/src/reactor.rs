@@ -12,8 +12,13 @@
 //! showed the socket drained: an edge raised by anything that happened after
 //! that call is handled by a later `wait`, so it is never lost.
 //!
-//! A wait is one `epoll_wait` (or `kevent`), with the timeout rounded up to
-//! whole milliseconds. Other threads wake a waiting runtime through a
+//! A wait is one `epoll_wait` (or `kevent`). `epoll_wait` counts its
+//! timeout in whole milliseconds (mio rounds up), so on Linux a wait for a
+//! timer less than [`PRECISE_BELOW`] away that is not a whole number of
+//! milliseconds also arms a `timerfd` (one `timerfd_settime`) for the exact
+//! time, and a longer one waits the whole milliseconds rounded down, then
+//! the rest that way: a timer due in 300 µs fires then, not a millisecond
+//! late. Other threads wake a waiting runtime through a
 //! [`mio::Waker`] (an `eventfd` on Linux), one write per remote wake and
 //! nothing to reset afterwards.
 //!
@@ -33,6 +38,73 @@ use crate::runtime::Shared;
 
 /// The token of the [`mio::Waker`] that other threads wake the poller with.
 const WAKE: Token = Token(usize::MAX);
+
+/// The token of the `timerfd` that times sub-millisecond waits (Linux).
+const TIMER: Token = Token(usize::MAX - 1);
+
+/// Waits shorter than this, with a part under a millisecond, are timed by a
+/// `timerfd` (Linux); longer ones wait whole milliseconds first. kqueue
+/// takes nanoseconds itself.
+pub(crate) const PRECISE_BELOW: Duration = Duration::from_millis(4);
+
+/// A non-blocking `timerfd` on `CLOCK_MONOTONIC`, registered with the
+/// poller (readable when it expires; arming it again resets it, so it is
+/// never read).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+struct TimerFd(std::os::fd::OwnedFd);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl TimerFd {
+    fn new(registry: &mio::Registry) -> io::Result<TimerFd> {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        // SAFETY: plain system call; the result is checked.
+        let fd = unsafe {
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just created and is owned by nothing else.
+        let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        registry.register(
+            &mut mio::unix::SourceFd(&fd.as_raw_fd()),
+            TIMER,
+            Interest::READABLE,
+        )?;
+        Ok(TimerFd(fd))
+    }
+
+    /// Expires once, `after` from now; `false` when the kernel refused.
+    fn arm(&self, after: Duration) -> bool {
+        use std::os::fd::AsRawFd;
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
+                // A zero value would disarm it instead.
+                tv_nsec: libc::c_long::from(after.subsec_nanos().max(1) as i32),
+            },
+        };
+        // SAFETY: `spec` is a valid `itimerspec`, the old value is not
+        // asked for, and the descriptor is ours and open.
+        unsafe { libc::timerfd_settime(self.0.as_raw_fd(), 0, &spec, std::ptr::null_mut()) == 0 }
+    }
+}
+
+/// The `timerfd`, made at the first wait that needs it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+enum Precise {
+    Untried,
+    Ready(TimerFd),
+    /// The kernel refused one: waits round up to milliseconds.
+    Unavailable,
+}
 
 /// Events taken from the poller per wait (tokio takes as many); more stay
 /// queued in the kernel, in order, for the next wait.
@@ -112,6 +184,46 @@ pub(crate) fn socket_addrs(
 struct Poller {
     poll: mio::Poll,
     events: Events,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    precise: Precise,
+}
+
+impl Poller {
+    /// The timeout to give the poller for a wait of `timeout`, arming the
+    /// `timerfd` when the wait is short and not whole milliseconds; `true`
+    /// with it when the `timerfd` was armed.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn precise_timeout(&mut self, timeout: Option<Duration>) -> (Option<Duration>, bool) {
+        let Some(t) = timeout else {
+            return (None, false);
+        };
+        if t.subsec_nanos() % 1_000_000 == 0 {
+            return (Some(t), false);
+        }
+        if t >= PRECISE_BELOW {
+            // Wake less than a millisecond early; the next wait times the
+            // rest.
+            let whole_ms = Duration::from_millis(t.as_millis() as u64);
+            return (Some(whole_ms), false);
+        }
+        if matches!(self.precise, Precise::Untried) {
+            self.precise = match TimerFd::new(self.poll.registry()) {
+                Ok(fd) => Precise::Ready(fd),
+                Err(_) => Precise::Unavailable,
+            };
+        }
+        let armed = match &self.precise {
+            Precise::Ready(fd) => fd.arm(t),
+            Precise::Untried | Precise::Unavailable => false,
+        };
+        // The poller's own timeout (rounded up) stays as a backstop.
+        (Some(t), armed)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn precise_timeout(&mut self, timeout: Option<Duration>) -> (Option<Duration>, bool) {
+        (timeout, false)
+    }
 }
 
 /// The sockets of one runtime.
@@ -125,6 +237,8 @@ pub(crate) struct Reactor {
     /// Wakers taken from the sources during a wait, woken after it (kept
     /// to reuse the allocation).
     woken: RefCell<Vec<Waker>>,
+    /// Waits timed by the `timerfd` (for tests).
+    precise_waits: Cell<u64>,
 }
 
 impl Reactor {
@@ -172,6 +286,8 @@ impl Reactor {
             *slot = Some(Poller {
                 poll,
                 events: Events::with_capacity(EVENTS),
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                precise: Precise::Untried,
             });
         }
         Ok(())
@@ -301,13 +417,19 @@ impl Reactor {
             let Some(p) = poller.as_mut() else {
                 return 0;
             };
+            let (timeout, precise) = p.precise_timeout(timeout);
+            if precise {
+                self.precise_waits.set(self.precise_waits.get() + 1);
+            }
             // An error (in practice `EINTR`) counts as no event: the loop
             // comes back.
             if p.poll.poll(&mut p.events, timeout).is_ok() {
                 let sources = self.sources.borrow();
                 for ev in p.events.iter() {
                     let token = ev.token();
-                    if token == WAKE {
+                    // The timer's expiry only ends the wait (an expiry left
+                    // from an earlier wait ends one early, harmlessly).
+                    if token == WAKE || token == TIMER {
                         continue;
                     }
                     let Some(Some(source)) = sources.get(token.0) else {
@@ -342,6 +464,12 @@ impl Reactor {
             *keep = woken;
         }
         n
+    }
+
+    /// Waits the `timerfd` timed.
+    #[cfg(test)]
+    pub(crate) fn precise_waits(&self) -> u64 {
+        self.precise_waits.get()
     }
 
     /// Forgets every source (the runtime is being dropped).

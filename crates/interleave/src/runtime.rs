@@ -42,6 +42,7 @@ use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::Duration;
 
+use crate::cells::{self, CellCache};
 use crate::error::{Error, Interest, StuckTask, WaitsOn};
 use crate::outside::MainWake;
 use crate::reactor::{self, Direction, Reactor};
@@ -276,6 +277,7 @@ impl Builder {
                     .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
                 stall_timeout: self.stall_timeout,
                 idle_since: Cell::new(None),
+                cells: CellCache::default(),
             }),
         }
     }
@@ -619,6 +621,8 @@ pub(crate) struct Local {
     stall_timeout: Option<Duration>,
     /// Since when nothing ran (only with a stall timeout).
     idle_since: Cell<Option<std::time::Instant>>,
+    /// Freed task cells, for the next spawns ([`crate::cells`]).
+    pub(crate) cells: CellCache,
 }
 
 impl Local {
@@ -659,7 +663,7 @@ impl Local {
     {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let ptr = task::allocate(fut, id, self.shared.clone(), at);
+        let ptr = task::allocate(fut, id, self.shared.clone(), at, &self.cells);
         {
             let mut reg = self.registry.borrow_mut();
             let slot = match reg.free.pop() {
@@ -963,6 +967,8 @@ impl Local {
             timeout = min_timeout(timeout, stall - idle);
         }
         self.stats.parks.set(self.stats.parks.get() + 1);
+        // About to wait: time to give back the cells a burst left behind.
+        self.cells.trim(cells::KEEP_PER_CLASS);
         if self.reactor.has_poller() {
             self.poll_io(timeout);
         } else {

@@ -41,6 +41,7 @@
 //! either seen by it or re-injected. How deadlock detection reads both is
 //! argued in [`crate::outside`].
 
+use std::alloc::Layout;
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::fmt;
@@ -53,6 +54,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::cells::{self, CellCache};
 use crate::outside::TaskWake;
 use crate::runtime::{self, Shared};
 use crate::waker::{ParkedOn, ParkedWaker};
@@ -345,29 +347,55 @@ impl<F: Future + 'static> TaskCell<F> {
     }
 
     /// # Safety
-    /// `ptr` is the last reference to a `TaskCell<F>` allocated by `spawn`.
+    /// `ptr` is the last reference to a `TaskCell<F>` made by [`allocate`].
     unsafe fn dealloc(ptr: NonNull<Header>) {
-        // SAFETY: allocated as `Box<TaskCell<F>>` in `spawn`; the last
-        // reference is gone so nobody else can see it. The stage is
-        // `ManuallyDrop` and is not dropped here: it may hold `!Send` values
-        // and we may be on another thread (it is empty unless a `JoinHandle`
-        // with an output was leaked, and then the output leaks too).
-        drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
+        let cell = ptr.cast::<TaskCell<F>>().as_ptr();
+        let layout = Layout::new::<TaskCell<F>>();
+        if !cells::cacheable(layout) {
+            // SAFETY: allocated as `Box<TaskCell<F>>` in `allocate`; the
+            // last reference is gone so nobody else can see it. The stage is
+            // `ManuallyDrop` and is not dropped here: it may hold `!Send`
+            // values and we may be on another thread (it is empty unless a
+            // `JoinHandle` with an output was leaked, and then the output
+            // leaks too).
+            drop(unsafe { Box::from_raw(cell) });
+            return;
+        }
+        // SAFETY: the last reference is gone: the header is ours to drop,
+        // in place (its fields are `Send`); the stage is left alone, as
+        // above.
+        unsafe { std::ptr::drop_in_place(&raw mut (*cell).header) };
+        let mem = ptr.cast::<u8>();
+        // Any runtime running on this thread may keep the memory: a cache
+        // holds bare memory of a layout, tied to no runtime.
+        let kept = runtime::with_current(|local| {
+            // SAFETY: nothing refers to the cell any more; allocated with
+            // `layout` by the global allocator (`allocate`).
+            unsafe { local.cells.free(mem, layout) }
+        });
+        if kept.is_none() {
+            // SAFETY: allocated with `layout` by the global allocator
+            // (`allocate`), and unused from now on.
+            unsafe { std::alloc::dealloc(mem.as_ptr(), layout) };
+        }
     }
 }
 
 /// Allocates a task for `fut`, with one reference (shared by the registry
-/// and the handle), in state `SCHEDULED | HANDLE | REGISTERED`.
+/// and the handle), in state `SCHEDULED | HANDLE | REGISTERED`. A cell of a
+/// [cacheable](cells::cacheable) layout comes from `cache` when it holds one
+/// of that size.
 pub(crate) fn allocate<F>(
     fut: F,
     id: u64,
     shared: Arc<Shared>,
     spawned_at: &'static std::panic::Location<'static>,
+    cache: &CellCache,
 ) -> NonNull<Header>
 where
     F: Future + 'static,
 {
-    let cell = Box::new(TaskCell {
+    let cell = TaskCell {
         header: Header {
             wake: TaskWake::new(1),
             shared,
@@ -381,8 +409,15 @@ where
             join_waker: UnsafeCell::new(None),
         },
         stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(fut))),
-    });
-    NonNull::from(Box::leak(cell)).cast()
+    };
+    let layout = Layout::new::<TaskCell<F>>();
+    if !cells::cacheable(layout) {
+        return NonNull::from(Box::leak(Box::new(cell))).cast();
+    }
+    let mem = cache.alloc(layout).cast::<TaskCell<F>>();
+    // SAFETY: `mem` is unused memory of `TaskCell<F>`'s own layout.
+    unsafe { mem.as_ptr().write(cell) };
+    mem.cast()
 }
 
 /// Size of a task allocation whose future and output take no space (for the

@@ -70,3 +70,94 @@ fn stale_timers_behind_a_long_one_are_compacted() {
         .unwrap();
     assert!(queued <= 2048, "{queued} entries for 1 live timer");
 }
+
+#[test]
+fn finished_task_cells_are_reused_and_given_back_when_the_runtime_parks() {
+    use std::time::Duration;
+    let n = if cfg!(miri) { 600 } else { 10_000 };
+    let rt = Runtime::new();
+    let cached = |rt: &Runtime| {
+        rt.block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+            .unwrap()
+    };
+    let burst = |rt: &Runtime| {
+        rt.block_on(async move {
+            let hs: Vec<_> = (0..n).map(|i| crate::spawn(async move { i })).collect();
+            let mut sum = 0;
+            for h in hs {
+                sum += h.await.unwrap();
+            }
+            sum
+        })
+        .unwrap()
+    };
+    assert_eq!(burst(&rt), n * (n - 1) / 2);
+    // Every cell of the burst is kept (one size), none went back.
+    assert_eq!(cached(&rt), n);
+    // A second burst takes them all again and leaves them all again.
+    assert_eq!(burst(&rt), n * (n - 1) / 2);
+    assert_eq!(cached(&rt), n);
+    // Parking (a real wait) cuts the cache back. (Long enough under Miri
+    // for the deadline to be ahead when the runtime goes idle.)
+    let parks = rt.stats().parks;
+    let nap = Duration::from_millis(if cfg!(miri) { 500 } else { 5 });
+    rt.block_on(crate::sleep(nap)).unwrap();
+    assert!(rt.stats().parks > parks, "the runtime never parked");
+    assert!(cached(&rt) <= crate::cells::KEEP_PER_CLASS as usize);
+}
+
+#[test]
+fn a_cell_freed_on_another_thread_goes_back_to_the_allocator() {
+    // The last reference is a waker dropped on a thread with no runtime:
+    // the cell is freed there, not cached (Miri checks the layout and
+    // that nothing leaks).
+    let rt = Runtime::new();
+    let waker = rt
+        .block_on(async {
+            let h = crate::spawn(async {
+                std::future::poll_fn(|cx| std::task::Poll::Ready(cx.waker().clone())).await
+            });
+            h.await.unwrap()
+        })
+        .unwrap();
+    let before = rt
+        .block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+        .unwrap();
+    std::thread::spawn(move || drop(waker)).join().unwrap();
+    let after = rt
+        .block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() })
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot call socket FFI")]
+fn a_wait_for_a_timer_under_a_few_milliseconds_is_timed_by_the_timerfd() {
+    use std::time::Duration;
+    // A socket makes the runtime park in the poller, whose own timeout is
+    // whole milliseconds.
+    let rt = Runtime::new();
+    let precise = rt
+        .block_on(async {
+            let _listener = crate::TcpListener::bind("127.0.0.1:0").unwrap();
+            let waits = || crate::runtime::with_current(|l| l.reactor.precise_waits()).unwrap();
+            let before = waits();
+            // A long timer and no short one: no timerfd.
+            let long = crate::timeout(Duration::from_millis(30), std::future::pending::<()>());
+            assert!(long.await.is_err());
+            let after_long = waits();
+            crate::sleep(Duration::from_micros(300)).await;
+            (before, after_long, waits())
+        })
+        .unwrap();
+    let (before, after_long, after_short) = precise;
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        // The 30 ms wait ends with its last sub-millisecond part, if any,
+        // timed by the timerfd; the 300 µs one certainly is.
+        // (A wait cut short by a signal is timed again.)
+        assert!(after_long - before <= 2, "{before} {after_long}");
+        assert!(after_short > after_long, "{after_long} {after_short}");
+    } else {
+        assert_eq!(after_short, 0);
+    }
+}

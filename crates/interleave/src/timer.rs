@@ -26,7 +26,7 @@ use crate::runtime::{self, Local};
 
 /// The runtime's clock.
 pub(crate) struct Clock {
-    start: std::time::Instant,
+    pub(crate) start: std::time::Instant,
     /// `Some(now)` in virtual time.
     virt: Option<Cell<u64>>,
     /// Real time read once per scheduler tick ([`Clock::tick`]): what
@@ -521,6 +521,24 @@ pub fn sleep(duration: Duration) -> Sleep {
         Some((id, now)) => Sleep::new(id, now.saturating_add(d), None),
         None => Sleep::new(0, d, Some(d)),
     }
+}
+
+/// A sleep until the [`std::time::Instant`] `deadline`, `round`ed, on the
+/// current runtime's real clock with no clock read; `None` outside a
+/// runtime or in virtual time.
+#[cfg(feature = "hyper")]
+pub(crate) fn sleep_until_std(
+    deadline: std::time::Instant,
+    round: impl FnOnce(Duration) -> Duration,
+) -> Option<Sleep> {
+    runtime::with_current(|l| {
+        if l.clock.is_virtual() {
+            return None;
+        }
+        let since_start = deadline.saturating_duration_since(l.clock.start);
+        Some(Sleep::new(l.id, duration_nanos(round(since_start)), None))
+    })
+    .flatten()
 }
 
 /// Sleeps until `deadline` on the runtime's clock.
