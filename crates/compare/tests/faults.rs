@@ -81,7 +81,10 @@ fn a_timed_out_cell_is_reported_and_the_run_goes_on() {
     assert_eq!(cells.len(), 4, "every cell is reported");
     let (timed_out, reason) = status("slow-when-sequential", "sequential");
     assert_eq!(timed_out, "timed-out");
-    assert!(reason.as_str().unwrap().contains("cell timeout"), "{reason}");
+    assert!(
+        reason.as_str().unwrap().contains("cell timeout"),
+        "{reason}"
+    );
     for (workload, model) in [
         ("slow-when-sequential", "interleave"),
         ("quick", "sequential"),
