@@ -597,141 +597,285 @@ fn interleaved_check(pools: &Pools) {
     );
 }
 
-/// The parallel iterators and sorts, interleaved min-of-N against rayon
-/// (and the tiny case against the plain loop). `CVP_BENCH_ROUNDS` sets N.
-fn interleaved_iterators(pools: &Pools) {
-    let rounds: usize = std::env::var("CVP_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(11);
-    // `CVP_BENCH_CASES=sort` keeps the cases whose title contains `sort`.
-    let wanted = std::env::var("CVP_BENCH_CASES").unwrap_or_default();
-    let wants = |title: &str| title.contains(wanted.as_str());
+/// One case of the paired harness: `run(reps)` makes `reps` calls and
+/// returns the nanoseconds they took (a case that needs untimed set-up per
+/// call, a sort's fresh copy, times only the call).
+type Sample<'a> = &'a dyn Fn(u32) -> f64;
+
+/// A case's figures from [`paired`]: the medians over rounds of each side's
+/// time per call, and the median and quartiles of the rounds' ratios.
+struct Paired {
+    ours_ns: f64,
+    anchor_ns: f64,
+    ratio: f64,
+    q1: f64,
+    q3: f64,
+    rounds: usize,
+}
+
+/// The harness's knobs, from the environment.
+struct Budget {
+    /// The least time one sample takes, so that a timer's resolution and a
+    /// single preemption are small against it (`CVP_BENCH_SAMPLE_MS`).
+    sample: Duration,
+    /// Rounds per case at least (`CVP_BENCH_ROUNDS`)...
+    min_rounds: usize,
+    /// ...and then more until the case has taken this long
+    /// (`CVP_BENCH_CASE_MS`), up to [`MAX_ROUNDS`].
+    case: Duration,
+}
+
+const MAX_ROUNDS: usize = 201;
+
+impl Budget {
+    fn from_env() -> Budget {
+        let var = |name: &str, default: u64| -> u64 {
+            match std::env::var(name) {
+                Err(_) => default,
+                Ok(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        eprintln!("{name}={v}: not a positive whole number; using {default}");
+                        default
+                    }
+                },
+            }
+        };
+        Budget {
+            sample: Duration::from_millis(var("CVP_BENCH_SAMPLE_MS", 25)),
+            min_rounds: var("CVP_BENCH_ROUNDS", 5).min(MAX_ROUNDS as u64) as usize,
+            case: Duration::from_millis(var("CVP_BENCH_CASE_MS", 3000)),
+        }
+    }
+}
+
+/// Calls per sample, so that one sample of `case` takes at least
+/// `budget.sample` (and one warm-up call on the way).
+fn reps_for(case: Sample<'_>, budget: &Budget) -> u32 {
+    let mut reps = 1u32;
+    loop {
+        let ns = case(reps);
+        if ns >= budget.sample.as_nanos() as f64 || reps >= 1 << 24 {
+            return reps;
+        }
+        let scale = (budget.sample.as_nanos() as f64 / ns.max(1.0)).clamp(2.0, 1e4);
+        reps = (f64::from(reps) * scale * 1.1)
+            .ceil()
+            .min(f64::from(1u32 << 24)) as u32;
+    }
+}
+
+/// Times `ours` against `anchor` in rounds of A B B A (so that a drift in
+/// the machine's speed over a round, a neighbour starting or a clock
+/// ramping, weighs on both sides alike), and takes each round's ratio of
+/// the two sides' mean time per call. The figure is the median of those
+/// paired ratios, with their quartiles: a ratio of minimums, by contrast,
+/// compares each side's luckiest moment, which need not be the same moment.
+fn paired(ours: Sample<'_>, anchor: Sample<'_>, budget: &Budget) -> Paired {
+    let (ra, rb) = (reps_for(ours, budget), reps_for(anchor, budget));
     let started = std::time::Instant::now();
-    let rows = std::cell::RefCell::new(Vec::new());
-    let show = |title: &str, names: [&str; 2], best: &[f64]| {
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    while ratios.len() < MAX_ROUNDS
+        && (ratios.len() < budget.min_rounds || started.elapsed() < budget.case)
+    {
+        let a1 = ours(ra);
+        let b1 = anchor(rb);
+        let b2 = anchor(rb);
+        let a2 = ours(ra);
+        let per_a = (a1 + a2) / (2.0 * f64::from(ra));
+        let per_b = (b1 + b2) / (2.0 * f64::from(rb));
+        a.push(per_a);
+        b.push(per_b);
+        ratios.push(per_a / per_b);
+    }
+    Paired {
+        ours_ns: quantile(&mut a, 0.5),
+        anchor_ns: quantile(&mut b, 0.5),
+        ratio: quantile(&mut ratios, 0.5),
+        q1: quantile(&mut ratios, 0.25),
+        q3: quantile(&mut ratios, 0.75),
+        rounds: ratios.len(),
+    }
+}
+
+/// The `q` quantile of `values`, interpolated between order statistics.
+fn quantile(values: &mut [f64], q: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let at = q * (values.len() - 1) as f64;
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    values[lo] + (values[hi] - values[lo]) * (at - lo as f64)
+}
+
+/// `f`, called `reps` times: the nanoseconds it took.
+fn timed(reps: u32, f: impl Fn()) -> f64 {
+    let started = std::time::Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    started.elapsed().as_nanos() as f64
+}
+
+/// `sort` on `reps` fresh copies of `input`: the nanoseconds the sorts took,
+/// without the copies.
+fn timed_sort<T: Clone>(reps: u32, input: &[T], sort: impl Fn(&mut Vec<T>)) -> f64 {
+    let mut ns = 0.0;
+    for _ in 0..reps {
+        let mut v = input.to_vec();
+        let started = std::time::Instant::now();
+        sort(&mut v);
+        ns += started.elapsed().as_nanos() as f64;
+        black_box(&v);
+    }
+    ns
+}
+
+/// The parallel iterators, sorts and joins, each against rayon (the tiny
+/// cases against the plain loop), by [`paired`]. `CVP_BENCH_CASES=sort`
+/// keeps the cases whose title contains `sort`.
+fn interleaved_iterators(pools: &Pools) {
+    let budget = Budget::from_env();
+    let wanted = std::env::var("CVP_BENCH_CASES").unwrap_or_default();
+    let started = std::time::Instant::now();
+    let mut rows = Vec::new();
+    println!(
+        "\npaired rounds (A B B A, samples of at least {:?}, at least {} rounds and {:?} a case): decompose / anchor, median (IQR)",
+        budget.sample, budget.min_rounds, budget.case
+    );
+    let mut case = |title: String, anchor: &str, ours: Sample<'_>, theirs: Sample<'_>| {
+        if !title.contains(wanted.as_str()) {
+            return;
+        }
+        let p = paired(ours, theirs, &budget);
         println!(
-            "{title:<32} {} {} / {} {} = {:.2}x",
-            names[0],
-            fmt_ns(best[0]),
-            names[1],
-            fmt_ns(best[1]),
-            best[0] / best[1]
+            "{title:<36} {} / {anchor} {} = {:.3}x ({:.3}–{:.3}, {} rounds)",
+            fmt_ns(p.ours_ns),
+            fmt_ns(p.anchor_ns),
+            p.ratio,
+            p.q1,
+            p.q3,
+            p.rounds
         );
-        let ratio = best[0] / best[1];
-        let target = match target_of(title) {
-            Some(t) => format!("≤ {t}x: {}", if ratio <= t { "met" } else { "**not met**" }),
+        let verdict = match target_of(&title) {
+            Some(t) => {
+                let met = if p.ratio <= t { "met" } else { "**not met**" };
+                let inside = if p.q1 <= t && t <= p.q3 {
+                    " (target inside the IQR)"
+                } else {
+                    ""
+                };
+                format!("≤ {t}x: {met}{inside}")
+            }
             None => "–".into(),
         };
-        rows.borrow_mut().push(format!(
-            "| {title} | {} | {} {} | **{ratio:.2}x** | {target} |",
-            fmt_ns(best[0]),
-            names[1],
-            fmt_ns(best[1]),
+        rows.push(format!(
+            "| {title} | {} | {anchor} {} | **{:.2}x** ({:.2}–{:.2}) | {} | {verdict} |",
+            fmt_ns(p.ours_ns),
+            fmt_ns(p.anchor_ns),
+            p.ratio,
+            p.q1,
+            p.q3,
+            p.rounds,
         ));
     };
-    println!("\ninterleaved min of {rounds} (decompose / anchor):");
     for (i, threads) in [1, 2].into_iter().enumerate() {
-        if !wants("fib(30) join every level") {
-            break;
-        }
         let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
-        let best = interleaved_minimums(
-            &[
-                ("decompose", &|| {
+        case(
+            format!("fib(30) join every level, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed(reps, || {
                     black_box(ours_pool.install(|| fib_decompose(black_box(FIB_N), 0)));
-                }),
-                ("rayon", &|| {
+                })
+            },
+            &|reps| {
+                timed(reps, || {
                     black_box(rayon_pool.install(|| fib_rayon(black_box(FIB_N), 0)));
-                }),
-            ],
-            rounds,
-            1,
-        );
-        show(
-            &format!("fib(30) join every level, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
+                })
+            },
         );
     }
     let tiny: Vec<u64> = (0..TINY_LEN as u64).collect();
-    if wants("tiny par_iter map sum") {
-        let best = interleaved_minimums(
-            &[
-                ("decompose", &|| {
-                    black_box(ours::tiny(black_box(&tiny)));
-                }),
-                ("sequential", &|| {
-                    black_box(black_box(&tiny).iter().map(|&x| tiny_item(x)).sum::<u64>());
-                }),
-            ],
-            rounds * 4,
-            20_000,
-        );
-        show("tiny par_iter map sum", ["decompose", "sequential"], &best);
-    }
+    let sequential = |reps| {
+        timed(reps, || {
+            black_box(black_box(&tiny).iter().map(|&x| tiny_item(x)).sum::<u64>());
+        })
+    };
+    case(
+        "tiny par_iter map sum".into(),
+        "sequential",
+        &|reps| {
+            timed(reps, || {
+                black_box(ours::tiny(black_box(&tiny)));
+            })
+        },
+        &sequential,
+    );
+    case(
+        "tiny map_reduce".into(),
+        "sequential",
+        &|reps| {
+            timed(reps, || {
+                let data = black_box(&tiny);
+                black_box(cvp_decompose::map_reduce(
+                    data.len(),
+                    Strategy::default(),
+                    |r| data[r].iter().map(|&x| tiny_item(x)).sum::<u64>(),
+                    |a, b| a + b,
+                ));
+            })
+        },
+        &sequential,
+    );
     let data: Vec<u64> = (0..BIG_LEN as u64).collect();
     let data = &data;
     for (i, threads) in [1, 2].into_iter().enumerate() {
-        if !wants("map sum collect filter count") {
-            break;
-        }
         let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
-        let best = interleaved_minimums(
-            &[
-                ("decompose", &|| {
+        case(
+            format!("map sum 10^7, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed(reps, || {
                     black_box(ours_pool.install(|| ours::map_sum(black_box(data))));
-                }),
-                ("rayon", &|| {
+                })
+            },
+            &|reps| {
+                timed(reps, || {
                     black_box(rayon_pool.install(|| data.par_iter().map(|&x| x * 3).sum::<u64>()));
-                }),
-            ],
-            rounds,
-            3,
+                })
+            },
         );
-        show(
-            &format!("map sum 10^7, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
-        );
-        let best = interleaved_minimums(
-            &[
-                ("decompose", &|| {
+        case(
+            format!("map collect 10^7, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed(reps, || {
                     black_box(ours_pool.install(|| ours::map_collect(black_box(data))));
-                }),
-                ("rayon", &|| {
+                })
+            },
+            &|reps| {
+                timed(reps, || {
                     black_box(
                         rayon_pool
                             .install(|| data.par_iter().map(|&x| x * 3).collect::<Vec<u64>>()),
                     );
-                }),
-            ],
-            rounds,
-            1,
+                })
+            },
         );
-        show(
-            &format!("map collect 10^7, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
-        );
-        let best = interleaved_minimums(
-            &[
-                ("decompose", &|| {
+        case(
+            format!("filter count 10^7, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed(reps, || {
                     black_box(ours_pool.install(|| ours::filter_count(black_box(data))));
-                }),
-                ("rayon", &|| {
+                })
+            },
+            &|reps| {
+                timed(reps, || {
                     black_box(
                         rayon_pool.install(|| data.par_iter().filter(|&&x| x % 3 == 0).count()),
                     );
-                }),
-            ],
-            rounds,
-            3,
-        );
-        show(
-            &format!("filter count 10^7, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
+                })
+            },
         );
     }
     let words = random_words(BIG_LEN, 0x9E37_79B9_7F4A_7C15);
@@ -741,91 +885,57 @@ fn interleaved_iterators(pools: &Pools) {
         .map(|&w| (w % 1_000_000, w.rotate_left(17)))
         .collect();
     drop(words);
-    /// A sort under test.
-    type Sort<'a, T> = &'a dyn Fn(&mut Vec<T>);
-    // Sorting needs a fresh copy per run; only the sort is timed.
-    fn sort_minimums<T: Clone>(input: &[T], sorts: [Sort<'_, T>; 2], rounds: usize) -> [f64; 2] {
-        let mut best = [f64::INFINITY; 2];
-        for _ in 0..rounds {
-            for (k, sort) in sorts.iter().enumerate() {
-                let mut v = input.to_vec();
-                let started = std::time::Instant::now();
-                sort(&mut v);
-                best[k] = best[k].min(started.elapsed().as_nanos() as f64);
-                black_box(&v);
-            }
-        }
-        best
-    }
-    let sort_rounds = rounds.div_ceil(2).max(3);
+    let input = random_words(BIG_LEN, 0x853C_49E6_748F_EA9B);
     for (i, threads) in [1, 2].into_iter().enumerate() {
-        if !wants("merge-sort by join") {
-            break;
-        }
-        let input = random_words(BIG_LEN, 0x853C_49E6_748F_EA9B);
         let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
         // As the runner calls them: the pool's own `join` at every level,
         // from a thread outside the pool, with a fresh scratch buffer.
-        let best = sort_minimums(
-            &input,
-            [
-                &|v: &mut Vec<u64>| {
+        case(
+            format!("merge-sort by join 10^7, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed_sort(reps, &input, |v| {
                     let mut buf = vec![0; v.len()];
                     merge_sort(ours_pool, v, &mut buf);
-                },
-                &|v: &mut Vec<u64>| {
+                })
+            },
+            &|reps| {
+                timed_sort(reps, &input, |v| {
                     let mut buf = vec![0; v.len()];
                     merge_sort(rayon_pool, v, &mut buf);
-                },
-            ],
-            sort_rounds,
+                })
+            },
         );
-        show(
-            &format!("merge-sort by join 10^7, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
+        case(
+            format!("sort_unstable 10^7 u32, {threads} thr"),
+            "rayon",
+            &|reps| {
+                timed_sort(reps, &small, |v| {
+                    ours_pool.install(|| ours::sort_unstable(v))
+                })
+            },
+            &|reps| {
+                timed_sort(reps, &small, |v| {
+                    rayon_pool.install(|| v.par_sort_unstable())
+                })
+            },
         );
-    }
-    for (i, threads) in [1, 2].into_iter().enumerate() {
-        if !wants("sort_unstable sort") {
-            break;
-        }
-        let (ours_pool, rayon_pool) = (&pools.ours[i], &pools.rayon[i]);
-        let best = sort_minimums(
-            &small,
-            [
-                &|v: &mut Vec<u32>| ours_pool.install(|| ours::sort_unstable(v)),
-                &|v: &mut Vec<u32>| rayon_pool.install(|| v.par_sort_unstable()),
-            ],
-            sort_rounds,
-        );
-        show(
-            &format!("sort_unstable 10^7 u32, {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
-        );
-        let best = sort_minimums(
-            &pairs,
-            [
-                &|v: &mut Vec<(u64, u64)>| ours_pool.install(|| ours::sort(v)),
-                &|v: &mut Vec<(u64, u64)>| rayon_pool.install(|| v.par_sort()),
-            ],
-            sort_rounds,
-        );
-        show(
-            &format!("sort 10^7 (u64,u64), {threads} thr"),
-            ["decompose", "rayon"],
-            &best,
+        case(
+            format!("sort 10^7 (u64,u64), {threads} thr"),
+            "rayon",
+            &|reps| timed_sort(reps, &pairs, |v| ours_pool.install(|| ours::sort(v))),
+            &|reps| timed_sort(reps, &pairs, |v| rayon_pool.install(|| v.par_sort())),
         );
     }
     let secs = started.elapsed().as_secs();
+    println!("({secs} s of measuring)");
     if let Ok(path) = std::env::var("CVP_BENCH_README") {
         let table = format!(
-            "| case (min of {rounds}, interleaved) | decompose | anchor | ratio | target |\n|---|--:|--:|--:|---|\n{}\n",
-            rows.borrow().join("\n")
+            "| case | decompose | anchor | ratio, median of paired rounds (IQR) | rounds | target |\n|---|--:|--:|--:|--:|---|\n{}\n",
+            rows.join("\n")
         );
         match splice_readme(&path, &table) {
-            Ok(()) => println!("wrote the table into {path} ({secs} s of measuring)"),
+            Ok(()) => println!("wrote the table into {path}"),
             Err(e) => eprintln!("CVP_BENCH_README={path}: {e}"),
         }
     }

@@ -11,6 +11,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::clock::ProbeClock;
 use crate::iter::plumbing::Producer;
 use crate::join::join_context;
 use crate::registry::{Registry, WorkerThread};
@@ -30,15 +31,14 @@ const PROBE_DIVISOR: usize = 64;
 /// Below this predicted total, the adaptive strategy runs the whole job on
 /// the calling thread: about what waking a parked worker and handing it work
 /// costs on a shared VM, so going parallel could not pay off.
-const SEQUENTIAL_CUTOFF: Duration = Duration::from_micros(20);
+pub(crate) const SEQUENTIAL_CUTOFF: Duration = Duration::from_micros(20);
 
-/// Whether `rest` more units, at the `spent` nanoseconds that `probed`
-/// units took, would take at least [`SEQUENTIAL_CUTOFF`] (in products, not
+/// Whether `rest` more units, at the `spent` clock units that `probed`
+/// units took, would take at least `cutoff` clock units (in products, not
 /// a quotient: no division on the path of a tiny job).
 #[inline]
-fn worth_splitting(spent: u64, rest: usize, probed: usize) -> bool {
-    let cutoff = SEQUENTIAL_CUTOFF.as_nanos();
-    u128::from(spent) * rest as u128 >= cutoff * probed as u128
+fn worth_splitting(spent: u64, rest: usize, probed: usize, cutoff: u64) -> bool {
+    u128::from(spent) * rest as u128 >= u128::from(cutoff) * probed as u128
 }
 
 /// A probe of at least four times this many units starts with a step of
@@ -222,12 +222,13 @@ impl<L, C> Driver<'_, '_, L, C> {
             // big job is handed to the other workers after microseconds,
             // not after 1/64 of its parallel time; only a job that still
             // looks cheap probes all `probe_len` units before it stays here.
+            let clock = ProbeClock::new();
             let step = first_probe_step(probe_len, min_len);
             let (mut value, mut spent);
-            (value, spent, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+            (value, spent, rest, rest_piece) = self.timed_front(clock, rest, rest_piece, step);
             let mut probed = step;
             loop {
-                if worth_splitting(spent, rest_piece.len, probed) {
+                if worth_splitting(spent, rest_piece.len, probed, clock.cutoff()) {
                     first = Some(value);
                     break;
                 }
@@ -238,7 +239,7 @@ impl<L, C> Driver<'_, '_, L, C> {
                     return (self.combine)(value, tail);
                 }
                 let (more, ns);
-                (more, ns, rest, rest_piece) = self.timed_front(rest, rest_piece, step);
+                (more, ns, rest, rest_piece) = self.timed_front(clock, rest, rest_piece, step);
                 value = (self.combine)(value, more);
                 spent = spent.saturating_add(ns);
                 probed += step;
@@ -261,19 +262,25 @@ impl<L, C> Driver<'_, '_, L, C> {
     }
 
     /// Runs the first `len` units of `producer` (covering `piece`) here:
-    /// their result, the nanoseconds it took, and the rest.
-    #[inline]
-    fn timed_front<P, T>(&self, producer: P, piece: Piece, len: usize) -> (T, u64, P, Piece)
+    /// their result, the `clock` units it took, and the rest.
+    #[inline(always)]
+    fn timed_front<P, T>(
+        &self,
+        clock: ProbeClock,
+        producer: P,
+        piece: Piece,
+        len: usize,
+    ) -> (T, u64, P, Piece)
     where
         P: Producer,
         L: Fn(Piece, P) -> T,
     {
         let (front_piece, rest_piece) = piece.split(len);
         let (front, rest) = producer.split_at(len);
-        let started = Instant::now();
+        let started = clock.now();
         let value = self.run(front_piece, front);
-        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        (value, ns, rest, rest_piece)
+        let spent = clock.now().saturating_sub(started);
+        (value, spent, rest, rest_piece)
     }
 
     /// Recursive halving with thief splitting.

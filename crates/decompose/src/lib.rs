@@ -67,6 +67,7 @@
 
 mod bridge;
 mod broadcast;
+mod clock;
 mod error;
 mod future;
 pub mod iter;
