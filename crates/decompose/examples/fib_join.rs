@@ -12,7 +12,8 @@
 //!
 //! Arguments: the pool (`decompose` or `rayon`, default `decompose`), `N`
 //! (default 30), the number of threads `T` (default 1) and how many times
-//! to run (default 1). Each side builds its pool once, a small constant
+//! to run (default 1). This pool's side also prints, on stderr, how many
+//! jobs each worker has taken from a deque so far. Each side builds its pool once, a small constant
 //! next to fib(30)'s 1.6 million joins; the result is printed so the work
 //! cannot be optimised away.
 
@@ -50,7 +51,14 @@ fn main() -> ExitCode {
     let run: Box<dyn Fn(u64) -> u64> = match side {
         "decompose" => {
             let pool = cvp_decompose::Pool::new(threads).expect("pool");
-            Box::new(move |n| pool.install(|| fib_ours(black_box(n))))
+            Box::new(move |n| {
+                let value = pool.install(|| fib_ours(black_box(n)));
+                // How the work spread: jobs each worker took from a deque
+                // (stolen halves, and published halves taken back late).
+                let jobs: Vec<u64> = pool.stats().workers.iter().map(|w| w.jobs).collect();
+                eprintln!("decompose jobs run per worker so far: {jobs:?}");
+                value
+            })
         }
         "rayon" => {
             let pool = rayon::ThreadPoolBuilder::new()
