@@ -123,6 +123,25 @@ impl<L: Latch, F: FnOnce(bool) -> R, R> StackJob<L, F, R> {
         func(migrated)
     }
 
+    /// Runs the job in place on its owner, which took it back before anyone
+    /// ran it, without moving it: the fast path of a join whose second
+    /// half nobody else saw.
+    ///
+    /// # Safety
+    ///
+    /// No other thread can reach the job (it was never published, or it
+    /// was taken back from the deque), and it has not run. Its result stays
+    /// `JobResult::None`, so the job may be forgotten afterwards instead of
+    /// dropped.
+    #[inline(always)]
+    pub(crate) unsafe fn run_in_place(&self, migrated: bool) -> R {
+        // SAFETY: nobody else can access `func` (caller's contract), and no
+        // reference into it is live; it is `Some` because the job has not
+        // run and `run_inline` consumes the job.
+        let func = unsafe { (*self.func.get()).take().unwrap_unchecked() };
+        func(migrated)
+    }
+
     /// The result after the latch was observed set.
     pub(crate) fn into_result(self) -> R {
         self.result.into_inner().into_return_value()

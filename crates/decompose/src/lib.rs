@@ -7,10 +7,14 @@
 //!
 //! * every worker owns a deque; it pushes and pops work at one end while
 //!   idle workers **steal** from the other, starting at a random victim;
-//! * [`join`] is **work-first**: push the second closure where thieves can
-//!   see it, run the first, take the second back if nobody stole it (no
-//!   allocation: the job lives on the stack); a worker waiting for a stolen
-//!   half steals meanwhile instead of blocking;
+//! * [`join`] is **work-first** and heartbeat-style: record the second
+//!   closure on the worker's private join stack, run the first, run the
+//!   second inline if nobody took it (no allocation: the job lives on the
+//!   stack, and no atomic read-modify-write on that path). The outermost
+//!   joins publish their second half to thieves at once, deeper ones when
+//!   a later join sees an idle worker, and all of them before the worker
+//!   waits; a worker waiting for a stolen half steals meanwhile instead of
+//!   blocking;
 //! * [`map_reduce`] cuts an index range by a named [`Strategy`] — `Static`
 //!   blocks, `Dynamic` chunks, `Guided` shrinking chunks, or `Adaptive`
 //!   recursive halving that splits more only where work is stolen (the

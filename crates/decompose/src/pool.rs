@@ -10,7 +10,7 @@ use crate::broadcast::broadcast_on;
 use crate::error::BuildError;
 use crate::future::{spawn_future_in, PoolFuture};
 use crate::job::HeapJob;
-use crate::join::join_context;
+use crate::join::join_private;
 use crate::map_reduce::{for_each_chunk_mut_in, map_reduce_in, IndexRange};
 use crate::registry::{main_loop, Hooks, Registry, WorkerThread};
 use crate::scope::{in_place_scope_on, scope_on, Scope};
@@ -280,8 +280,7 @@ impl Pool {
         RA: Send,
         RB: Send,
     {
-        self.registry
-            .in_worker(|worker| join_context(worker, a, |_migrated| b()))
+        self.registry.in_worker(|worker| join_private(worker, a, b))
     }
 
     /// Runs `op(index)` once on every worker of this pool (`index` is the

@@ -2,7 +2,7 @@
 //! injector, the sleep state, stats, trace) and the worker's loop.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::sync::Arc;
 use std::thread;
@@ -220,12 +220,26 @@ thread_local! {
     static WORKER_THREAD: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
 }
 
+/// Joins at a depth below this (counted over the worker's stack of joins in
+/// progress) publish their second half at once: the coarse halves that keep
+/// every worker busy are on the deque from the start.
+pub(crate) const PUBLIC_DEPTH: usize = 4;
+
 /// A worker's own state, on its thread's stack for the thread's life.
+///
+/// `!Sync` (its `Cell`s): only the owning thread ever holds a reference to
+/// it, which is what makes the private join stack below sound.
 pub(crate) struct WorkerThread {
     worker: Worker<JobRef>,
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
+    /// The second halves of this worker's `join`s in progress, outermost
+    /// first. Entries below `promoted` are public (also on the deque); the
+    /// rest are private: no other thread knows of them.
+    joins: UnsafeCell<Vec<JobRef>>,
+    /// How many of the outermost entries of `joins` are public.
+    promoted: Cell<usize>,
 }
 
 impl WorkerThread {
@@ -252,6 +266,93 @@ impl WorkerThread {
     pub(crate) fn push(&self, job: JobRef) {
         self.worker.push(job);
         self.registry.sleep.new_local_job(|| self.worker.len() > 1);
+    }
+
+    /// Records the second half of a `join` on the private stack, and returns
+    /// its depth (its index in the stack). The outermost [`PUBLIC_DEPTH`]
+    /// go public at once; a deeper one stays private, but the call first
+    /// looks (one relaxed load) for an idle worker, and if there is one and
+    /// our deque is empty, promotes the oldest private half for it.
+    #[inline]
+    pub(crate) fn push_join(&self, job: JobRef) -> usize {
+        // SAFETY: only the owning thread touches `joins` (`WorkerThread` is
+        // `!Sync` and never shared), and no other reference to it is live:
+        // every access is a short block that runs no foreign code.
+        let joins = unsafe { &mut *self.joins.get() };
+        let depth = joins.len();
+        joins.push(job);
+        if depth < PUBLIC_DEPTH && self.promoted.get() == depth {
+            self.promoted.set(depth + 1);
+            self.push(job);
+        } else if self.registry.sleep.has_idle() {
+            self.promote_on_demand();
+        }
+        depth
+    }
+
+    /// Removes the `join` half at `depth` (the newest entry) from the
+    /// stack; returns whether it was public (it may have been stolen, and
+    /// is on the deque or run already) or still private (nobody else can
+    /// reach it: the caller runs it).
+    #[inline]
+    pub(crate) fn pop_join(&self, depth: usize) -> bool {
+        // SAFETY: as in `push_join`.
+        let joins = unsafe { &mut *self.joins.get() };
+        debug_assert_eq!(joins.len(), depth + 1, "join stack out of order");
+        // SAFETY: the entries above `depth` belong to joins nested in this
+        // one, which removed them before returning (on every path, panics
+        // included), so `depth < len`; `JobRef` is `Copy`, nothing to drop.
+        unsafe { joins.set_len(depth) };
+        if self.promoted.get() > depth {
+            self.promoted.set(depth);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Some worker is idle: give it the oldest private half if our deque is
+    /// empty (a thief has not yet taken what we published), or wake a
+    /// sleeper for what is on it when nobody is searching.
+    #[cold]
+    #[inline(never)]
+    fn promote_on_demand(&self) {
+        if self.worker.is_empty() {
+            // SAFETY: as in `push_join`.
+            let joins = unsafe { &*self.joins.get() };
+            let oldest = self.promoted.get();
+            if let Some(&job) = joins.get(oldest) {
+                self.promoted.set(oldest + 1);
+                self.push(job);
+            }
+        } else {
+            self.registry.sleep.new_local_job(|| false);
+        }
+    }
+
+    /// Publishes every private half, oldest first: called before this
+    /// worker waits, so that nothing private is stranded while it blocks.
+    fn publish_joins(&self) {
+        // SAFETY: as in `push_join`.
+        let joins = unsafe { &*self.joins.get() };
+        let from = self.promoted.get();
+        if from == joins.len() {
+            return;
+        }
+        for &job in &joins[from..] {
+            self.worker.push(job);
+        }
+        self.promoted.set(joins.len());
+        self.registry.sleep.new_local_job(|| true);
+    }
+
+    /// The private join stack's state: (joins in progress, how many of the
+    /// outermost are public).
+    #[cfg(test)]
+    pub(crate) fn join_stack(&self) -> (usize, usize) {
+        // SAFETY: as in `push_join`.
+        let len = unsafe { (*self.joins.get()).len() };
+        (len, self.promoted.get())
     }
 
     /// Pops the newest job of our own deque.
@@ -346,6 +447,7 @@ impl WorkerThread {
 
     #[cold]
     fn wait_until_cold(&self, latch: &CoreLatch) {
+        self.publish_joins();
         let sleep = &self.registry.sleep;
         let mut idle_since = Instant::now();
         let mut rounds = 0;
@@ -386,6 +488,8 @@ pub(crate) fn main_loop(worker: Worker<JobRef>, registry: Arc<Registry>, index: 
         index,
         registry,
         rng: Cell::new(seed),
+        joins: UnsafeCell::new(Vec::with_capacity(64)),
+        promoted: Cell::new(0),
     };
     WORKER_THREAD.with(|cell| cell.set(&this));
     run_handler(&this.registry, this.registry.hooks.start.as_ref(), index);

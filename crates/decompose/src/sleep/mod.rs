@@ -143,6 +143,14 @@ impl Sleep {
         }
     }
 
+    /// Whether any worker is searching or asleep: one relaxed load, the
+    /// `join` fast path's whole check for demand. A stale answer only
+    /// delays or wastes one promotion of a private half.
+    #[inline]
+    pub(crate) fn has_idle(&self) -> bool {
+        self.counters.load(Ordering::Relaxed) != 0
+    }
+
     /// A job was pushed where only other workers will find it (the
     /// injector): some worker must notice it.
     pub(crate) fn new_injected_job(&self) {
