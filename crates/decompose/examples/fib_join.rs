@@ -13,9 +13,9 @@
 //! Arguments: the pool (`decompose` or `rayon`, default `decompose`), `N`
 //! (default 30), the number of threads `T` (default 1) and how many times
 //! to run (default 1). This pool's side also prints, on stderr, how many
-//! jobs each worker has taken from a deque so far. Each side builds its pool once, a small constant
-//! next to fib(30)'s 1.6 million joins; the result is printed so the work
-//! cannot be optimised away.
+//! jobs each worker has taken from a deque so far. Each side builds its
+//! pool once, a small constant next to fib(30)'s 1.6 million joins; the
+//! result is printed so the work cannot be optimised away.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -45,12 +45,18 @@ fn main() -> ExitCode {
     };
     let (Some(n), Some(threads), Some(runs)) = (parse(1, 30), parse(2, 1), parse(3, 1)) else {
         eprintln!("usage: fib_join [decompose|rayon] [N] [THREADS] [RUNS]");
-        return ExitCode::FAILURE;
+        return ExitCode::from(2);
     };
     let threads = threads as usize;
     let run: Box<dyn Fn(u64) -> u64> = match side {
         "decompose" => {
-            let pool = cvp_decompose::Pool::new(threads).expect("pool");
+            let pool = match cvp_decompose::Pool::new(threads) {
+                Ok(pool) => pool,
+                Err(e) => {
+                    eprintln!("fib_join: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             Box::new(move |n| {
                 let value = pool.install(|| fib_ours(black_box(n)));
                 // How the work spread: jobs each worker took from a deque
@@ -61,15 +67,23 @@ fn main() -> ExitCode {
             })
         }
         "rayon" => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("pool");
+            if threads == 0 {
+                // rayon takes 0 to mean "one per core"; this pool refuses it.
+                eprintln!("fib_join: a pool needs at least one thread");
+                return ExitCode::from(2);
+            }
+            let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+                Ok(pool) => pool,
+                Err(e) => {
+                    eprintln!("fib_join: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             Box::new(move |n| pool.install(|| fib_rayon(black_box(n))))
         }
         other => {
-            eprintln!("unknown pool {other:?}: decompose or rayon");
-            return ExitCode::FAILURE;
+            eprintln!("fib_join: unknown pool {other:?}: decompose or rayon");
+            return ExitCode::from(2);
         }
     };
     for _ in 0..runs {
