@@ -19,6 +19,7 @@
 //! | results/serve-2core-vm/README.md, crates/compare/README.md | `serve` | results/serve-2core-vm/serve.json |
 //! | README.md, crates/cluster/README.md | `crossover` | results/cluster-2core-vm/crossover.json |
 //! | crates/interleave/README.md | `interleave-benches` | results/benches.json (`cargo xtask bench`) |
+//! | crates/decompose/README.md | `decompose-benches` | results/benches.json (`cargo xtask bench`) |
 //!
 //! `results/cluster-2core-vm/crossover.md` is generated whole from its
 //! JSON, and checked the same way.
@@ -135,6 +136,10 @@ pub(crate) fn update(root: &Path, check: bool) -> Result<Vec<String>> {
         (
             root.join("crates/interleave/README.md"),
             vec![("interleave-benches", interleave_benches(&benches)?)],
+        ),
+        (
+            root.join("crates/decompose/README.md"),
+            vec![("decompose-benches", decompose_benches(&benches)?)],
         ),
     ];
     let mut stale = Vec::new();
@@ -717,6 +722,65 @@ const NAP_NS: f64 = 20e6;
 
 /// cvp-interleave's criterion benches against its anchors, from one run,
 /// each row with the target it is held to and whether it is met.
+/// cvp-decompose's criterion groups against their anchors, from one
+/// `cargo xtask bench`.
+fn decompose_benches(b: &Benches) -> Result<String> {
+    const ROWS: [(&str, &str, &str, &str); 17] = [
+        ("fib(30), a join at every level, 2 threads", "join", "every-level", "rayon"),
+        ("fib(30), sequential below 20, 2 threads", "join", "cutoff", "rayon"),
+        ("map_reduce, 1,000 tiny items", "tiny", "", "sequential"),
+        ("map_reduce, 1,000 tiny items", "tiny", "", "rayon"),
+        ("`par_iter().map().sum()`, 1,000 tiny items", "tiny-iter", "", "sequential"),
+        ("primes below 300,000 (uneven), 1 thread", "primes", "1", "rayon"),
+        ("primes below 300,000 (uneven), 2 threads", "primes", "2", "rayon"),
+        ("map sum 10^7, 1 thread", "iter-sum", "1", "rayon"),
+        ("map sum 10^7, 2 threads", "iter-sum", "2", "rayon"),
+        ("map collect 10^7, 1 thread", "iter-collect", "1", "rayon"),
+        ("map collect 10^7, 2 threads", "iter-collect", "2", "rayon"),
+        ("filter count 10^7, 1 thread", "iter-filter-count", "1", "rayon"),
+        ("filter count 10^7, 2 threads", "iter-filter-count", "2", "rayon"),
+        ("sort_unstable 10^7 u32, 1 thread", "sort-unstable", "1", "rayon"),
+        ("sort_unstable 10^7 u32, 2 threads", "sort-unstable", "2", "rayon"),
+        ("sort 10^7 (u64,u64), 1 thread", "sort-stable", "1", "rayon"),
+        ("sort 10^7 (u64,u64), 2 threads", "sort-stable", "2", "rayon"),
+    ];
+    let mut out = String::from("| benchmark | decompose | anchor | ratio |\n|---|--:|--:|--:|\n");
+    for (title, group, param, anchor) in ROWS {
+        let get = |function: &str| {
+            b.get(group, param, function).with_context(|| {
+                format!("{BENCHES} holds no {group}/{param}/{function}: run `cargo xtask bench`")
+            })
+        };
+        let (ours, theirs) = (get("decompose")?.ns, get(anchor)?.ns);
+        let _ = writeln!(
+            out,
+            "| {title} | {} | {anchor} {} | **{:.2}x** |",
+            fmt_ns(ours),
+            fmt_ns(theirs),
+            ours / theirs
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n*From `{BENCHES}` (`cargo xtask bench`: criterion's medians, each benchmark measured in one block after the other, so a change in the machine's speed between blocks lands on one side): {}. Ratios: decompose over the anchor; lower is better.*",
+        b.machine
+    );
+    Ok(out)
+}
+
+/// Nanoseconds in the unit that suits them.
+fn fmt_ns(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.1} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.1} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
 fn interleave_benches(b: &Benches) -> Result<String> {
     const ANCHORS: [(&str, &str); 3] = [
         ("tokio-current-thread", "tokio current-thread"),
