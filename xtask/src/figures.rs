@@ -726,23 +726,73 @@ const NAP_NS: f64 = 20e6;
 /// `cargo xtask bench`.
 fn decompose_benches(b: &Benches) -> Result<String> {
     const ROWS: [(&str, &str, &str, &str); 17] = [
-        ("fib(30), a join at every level, 2 threads", "join", "every-level", "rayon"),
-        ("fib(30), sequential below 20, 2 threads", "join", "cutoff", "rayon"),
+        (
+            "fib(30), a join at every level, 2 threads",
+            "join",
+            "every-level",
+            "rayon",
+        ),
+        (
+            "fib(30), sequential below 20, 2 threads",
+            "join",
+            "cutoff",
+            "rayon",
+        ),
         ("map_reduce, 1,000 tiny items", "tiny", "", "sequential"),
         ("map_reduce, 1,000 tiny items", "tiny", "", "rayon"),
-        ("`par_iter().map().sum()`, 1,000 tiny items", "tiny-iter", "", "sequential"),
-        ("primes below 300,000 (uneven), 1 thread", "primes", "1", "rayon"),
-        ("primes below 300,000 (uneven), 2 threads", "primes", "2", "rayon"),
+        (
+            "`par_iter().map().sum()`, 1,000 tiny items",
+            "tiny-iter",
+            "",
+            "sequential",
+        ),
+        (
+            "primes below 300,000 (uneven), 1 thread",
+            "primes",
+            "1",
+            "rayon",
+        ),
+        (
+            "primes below 300,000 (uneven), 2 threads",
+            "primes",
+            "2",
+            "rayon",
+        ),
         ("map sum 10^7, 1 thread", "iter-sum", "1", "rayon"),
         ("map sum 10^7, 2 threads", "iter-sum", "2", "rayon"),
         ("map collect 10^7, 1 thread", "iter-collect", "1", "rayon"),
         ("map collect 10^7, 2 threads", "iter-collect", "2", "rayon"),
-        ("filter count 10^7, 1 thread", "iter-filter-count", "1", "rayon"),
-        ("filter count 10^7, 2 threads", "iter-filter-count", "2", "rayon"),
-        ("sort_unstable 10^7 u32, 1 thread", "sort-unstable", "1", "rayon"),
-        ("sort_unstable 10^7 u32, 2 threads", "sort-unstable", "2", "rayon"),
+        (
+            "filter count 10^7, 1 thread",
+            "iter-filter-count",
+            "1",
+            "rayon",
+        ),
+        (
+            "filter count 10^7, 2 threads",
+            "iter-filter-count",
+            "2",
+            "rayon",
+        ),
+        (
+            "sort_unstable 10^7 u32, 1 thread",
+            "sort-unstable",
+            "1",
+            "rayon",
+        ),
+        (
+            "sort_unstable 10^7 u32, 2 threads",
+            "sort-unstable",
+            "2",
+            "rayon",
+        ),
         ("sort 10^7 (u64,u64), 1 thread", "sort-stable", "1", "rayon"),
-        ("sort 10^7 (u64,u64), 2 threads", "sort-stable", "2", "rayon"),
+        (
+            "sort 10^7 (u64,u64), 2 threads",
+            "sort-stable",
+            "2",
+            "rayon",
+        ),
     ];
     let mut out = String::from("| benchmark | decompose | anchor | ratio |\n|---|--:|--:|--:|\n");
     for (title, group, param, anchor) in ROWS {
