@@ -79,8 +79,8 @@ fn stolen_work_shows_up_as_steals() {
 }
 
 /// A long adaptive job of cheap items: the probe on the caller is one short
-/// step, and every piece starts at a multiple of 64 items from the start,
-/// so each keeps the cache-line offset of the slice's first item.
+/// step, and every long piece starts at a multiple of 64 items from the
+/// start, so each keeps the cache-line offset of the slice's first item.
 #[test]
 #[cfg_attr(miri, ignore = "ten million items")]
 fn a_long_job_is_split_after_a_short_probe_at_aligned_cuts() {
@@ -104,8 +104,17 @@ fn a_long_job_is_split_after_a_short_probe_at_aligned_cuts() {
         // two clock reads around it already do: a slow or preempted step
         // only predicts more.
         assert!(ranges[0].len() <= 1024, "{:?}", &ranges[..3]);
+        // Cuts of pieces of 4,096 units or more are aligned; a shorter
+        // piece is halved exactly. Thieves split every piece they take
+        // again, and with items this cheap the two workers can steal the
+        // tail from each other down to single units, so only pieces longer
+        // than 2,048 units (whose parent was necessarily long) are held to
+        // the alignment.
         assert!(
-            ranges.iter().all(|r| r.start % 64 == 0),
+            ranges
+                .iter()
+                .filter(|r| r.len() > 2048)
+                .all(|r| r.start % 64 == 0),
             "{:?}",
             ranges.iter().map(|r| r.start).collect::<Vec<_>>()
         );
