@@ -722,6 +722,18 @@ const NAP_NS: f64 = 20e6;
 
 /// cvp-interleave's criterion benches against its anchors, from one run,
 /// each row with the target it is held to and whether it is met.
+/// One benchmark of `b`, or an error that says how to get it.
+fn measured<'b>(
+    b: &'b Benches,
+    group: &str,
+    param: &str,
+    function: &str,
+) -> Result<&'b cvp_report::visual::Measured> {
+    b.get(group, param, function).with_context(|| {
+        format!("{BENCHES} holds no {group}/{param}/{function}: run `cargo xtask bench`")
+    })
+}
+
 /// cvp-decompose's criterion groups against their anchors, from one
 /// `cargo xtask bench`.
 fn decompose_benches(b: &Benches) -> Result<String> {
@@ -796,12 +808,10 @@ fn decompose_benches(b: &Benches) -> Result<String> {
     ];
     let mut out = String::from("| benchmark | decompose | anchor | ratio |\n|---|--:|--:|--:|\n");
     for (title, group, param, anchor) in ROWS {
-        let get = |function: &str| {
-            b.get(group, param, function).with_context(|| {
-                format!("{BENCHES} holds no {group}/{param}/{function}: run `cargo xtask bench`")
-            })
-        };
-        let (ours, theirs) = (get("decompose")?.ns, get(anchor)?.ns);
+        let (ours, theirs) = (
+            measured(b, group, param, "decompose")?.ns,
+            measured(b, group, param, anchor)?.ns,
+        );
         let _ = writeln!(
             out,
             "| {title} | {} | {anchor} {} | **{:.2}x** |",
@@ -837,11 +847,7 @@ fn interleave_benches(b: &Benches) -> Result<String> {
         ("async-executor", "async-executor `LocalExecutor`"),
         ("futures-localpool", "futures `LocalPool`"),
     ];
-    let get = |group: &str, param: &str, function: &str| {
-        b.get(group, param, function).with_context(|| {
-            format!("{BENCHES} holds no {group}/{function}: run `cargo xtask bench`")
-        })
-    };
+    let get = |group: &str, param: &str, function: &str| measured(b, group, param, function);
     let met = |ok: bool| if ok { "met" } else { "**not met**" };
     let mut out = String::from("| bench | cvp-interleave |");
     for (_, name) in ANCHORS {

@@ -15,7 +15,7 @@
 //! deque: it reports whether B migrated, and splits are coarse anyway.
 
 use crate::job::{JobRef, StackJob};
-use crate::latch::SpinLatch;
+use crate::latch::{CoreLatch, SpinLatch};
 use crate::pool::in_worker;
 use crate::registry::WorkerThread;
 use crate::unwind;
@@ -87,20 +87,30 @@ where
     // on our deque were pushed during A and are done (the public halves are
     // the outermost of the join stack, so every half published after B is
     // deeper); if B was stolen, help the thieves until its latch is set.
-    while !job_b.latch.core().probe() {
+    if take_back(worker, job_b_ref, job_b.latch.core()) {
+        let result_b = job_b.run_inline(false);
+        return (result_a, result_b);
+    }
+    (result_a, job_b.into_result())
+}
+
+/// After A, for a B that was pushed on `worker`'s deque: pops B back
+/// (`true`: the caller runs it inline) unless a thief took it, and then
+/// runs other local jobs or waits until B's latch is set (`false`: B's
+/// result is in its job).
+#[inline]
+fn take_back(worker: &WorkerThread, job_b: JobRef, latch: &CoreLatch) -> bool {
+    while !latch.probe() {
         match worker.take_local_job() {
-            Some(job) if job.same(job_b_ref) => {
-                let result_b = job_b.run_inline(false);
-                return (result_a, result_b);
-            }
+            Some(job) if job.same(job_b) => return true,
             Some(job) => worker.execute(job),
             None => {
-                worker.wait_until(job_b.latch.core());
+                worker.wait_until(latch);
                 break;
             }
         }
     }
-    (result_a, job_b.into_result())
+    false
 }
 
 /// A panicked in a `join_private`: B still runs (or is waited for, if
@@ -155,18 +165,9 @@ where
     // Take B back if nobody stole it. Jobs above it on our deque were pushed
     // by A and are already done, so the first pop is B unless it was stolen;
     // then help the thieves until B's latch is set.
-    while !job_b.latch.core().probe() {
-        match worker.take_local_job() {
-            Some(job) if job.same(job_b_ref) => {
-                let result_b = job_b.run_inline(false);
-                return (result_a, result_b);
-            }
-            Some(job) => worker.execute(job),
-            None => {
-                worker.wait_until(job_b.latch.core());
-                break;
-            }
-        }
+    if take_back(worker, job_b_ref, job_b.latch.core()) {
+        let result_b = job_b.run_inline(false);
+        return (result_a, result_b);
     }
     (result_a, job_b.into_result())
 }
