@@ -32,6 +32,9 @@ use criterion::{BatchSize, BenchmarkId, Criterion};
 use cvp_decompose::{Pool, Strategy};
 use rayon::prelude::*;
 
+mod support;
+use support::quantile;
+
 /// The cases written with cvp-decompose's parallel iterators, in a module
 /// of their own so that its traits and rayon's are not both in scope.
 mod ours {
@@ -696,14 +699,6 @@ fn paired(ours: Sample<'_>, anchor: Sample<'_>, budget: &Budget) -> Paired {
         q3: quantile(&mut ratios, 0.75),
         rounds: ratios.len(),
     }
-}
-
-/// The `q` quantile of `values`, interpolated between order statistics.
-fn quantile(values: &mut [f64], q: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let at = q * (values.len() - 1) as f64;
-    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-    values[lo] + (values[hi] - values[lo]) * (at - lo as f64)
 }
 
 /// `f`, called `reps` times: the nanoseconds it took.

@@ -6,7 +6,10 @@
 //! - `switch_8_tasks`: 8 tasks, each yielding in a loop; time per yield.
 //! - `spawn_await_1m`: spawn 1,000,000 trivial tasks, then await them all;
 //!   time per task.
-//! - `sleep_100k_20ms`: 100,000 tasks each sleep 20 ms; wall time.
+//! - `sleep_100k_20ms`: 100,000 tasks each sleep 20 ms; wall time. Beside
+//!   criterion's blocks, the time beyond the nap is also measured paired
+//!   ([`paired_sleepers`]): rounds of A B B A, each run a fresh process,
+//!   written to `target/criterion/paired/` for `cargo xtask bench`.
 //! - `sleep_10k_20ms`: 10,000 tasks each sleep 20 ms, cvp-interleave only
 //!   (target: within 25 ms).
 //! - `pingpong_bounded_10k`: two tasks bounce a value 10,000 times over
@@ -15,6 +18,10 @@
 //! Before criterion runs, the bench prints the runtime's per-task overhead.
 //! `cargo xtask bench` commits the results (`results/benches.json`) and
 //! draws crates/interleave/README.md's table from them.
+//!
+//! Knobs: `CVP_BENCH_SLEEP_ROUNDS` (rounds of the paired sleep measurement,
+//! default 9, 0 to skip it); a bad value is reported in one line and the
+//! default is used.
 //!
 //! Every engine runs the same futures: the yield is one hand-written future
 //! (wake, then `Pending` once), so the numbers compare executors, not yield
@@ -25,8 +32,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use futures::task::LocalSpawnExt;
+
+mod support;
+use support::quantile;
 
 const TASKS: usize = 8;
 const YIELDS: usize = 10_000;
@@ -313,9 +323,200 @@ fn config() -> Criterion {
         .configure_from_args()
 }
 
+/// Set in a child process of [`paired_sleepers`]: the side it runs.
+const SLEEP_CHILD: &str = "CVP_BENCH_SLEEP_CHILD";
+/// Runs of the sleep bench a child makes before it measures (the first
+/// ones allocate what the later ones reuse), and runs it measures.
+const CHILD_WARM_UP: usize = 3;
+const CHILD_RUNS: usize = 7;
+/// A child that has not answered by then is killed (a run takes well under
+/// a second).
+const CHILD_LIMIT: Duration = Duration::from_secs(60);
+
+/// One side of the paired sleep measurement, in a child process: prints
+/// the median time beyond the nap of its measured runs, in nanoseconds.
+fn sleep_child(side: &str) -> Result<(), String> {
+    let over = |d: Duration| d.saturating_sub(NAP).as_nanos() as f64;
+    let mut runs: Vec<f64> = match side {
+        "interleave" => {
+            let rt = cvp_interleave::Runtime::new();
+            (0..CHILD_WARM_UP + CHILD_RUNS)
+                .map(|_| over(interleave_sleepers(&rt, SLEEPERS)))
+                .collect()
+        }
+        "tokio-current-thread" => {
+            let rt = tokio_rt();
+            (0..CHILD_WARM_UP + CHILD_RUNS)
+                .map(|_| over(tokio_sleepers(&rt, SLEEPERS)))
+                .collect()
+        }
+        other => return Err(format!("unknown side {other:?}")),
+    };
+    let mut measured = runs.split_off(CHILD_WARM_UP);
+    println!("overhead_ns {}", quantile(&mut measured, 0.5));
+    Ok(())
+}
+
+/// Runs one side in a fresh process of this bench; its median overhead in
+/// nanoseconds.
+fn run_child(side: &str) -> Result<f64, String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+    let mut child = Command::new(exe)
+        .env(SLEEP_CHILD, side)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start a child: {e}"))?;
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > CHILD_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "the {side} child took over {CHILD_LIMIT:?}; killed"
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(format!("waiting for the {side} child: {e}")),
+        }
+    };
+    let mut out = String::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        let _ = pipe.read_to_string(&mut out);
+    }
+    if !status.success() {
+        return Err(format!("the {side} child failed ({status})"));
+    }
+    out.lines()
+        .find_map(|l| l.strip_prefix("overhead_ns "))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("the {side} child printed no figure"))
+}
+
+/// The 100,000-sleepers bench's time beyond the nap, cvp-interleave
+/// against tokio current-thread, paired: each round runs cvp, tokio,
+/// tokio, cvp, each in a fresh process (so that no side inherits the
+/// other's heap: with both runtimes in one process, tokio's figure moved
+/// by half with the other side's cell sizes), and takes the ratio of the
+/// round's sums. Prints the median ratio with its quartiles and writes it
+/// to `target/criterion/paired/sleep_100k_20ms.json`.
+fn paired_sleepers() {
+    let rounds = match std::env::var("CVP_BENCH_SLEEP_ROUNDS") {
+        Err(_) => 9,
+        Ok(v) => {
+            match v.trim().parse::<u32>() {
+                Ok(n) if n <= 101 => n,
+                _ => {
+                    eprintln!("CVP_BENCH_SLEEP_ROUNDS={v:?}: not a number of rounds from 0 to 101; using 9");
+                    9
+                }
+            }
+        }
+    };
+    if rounds == 0 {
+        return;
+    }
+    let (ours, anchor) = ("interleave", "tokio-current-thread");
+    let (mut ratios, mut mine, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let round: Result<[f64; 4], String> = (|| {
+            Ok([
+                run_child(ours)?,
+                run_child(anchor)?,
+                run_child(anchor)?,
+                run_child(ours)?,
+            ])
+        })();
+        match round {
+            Ok([a1, b1, b2, a2]) => {
+                ratios.push((a1 + a2) / (b1 + b2));
+                mine.extend([a1, a2]);
+                theirs.extend([b1, b2]);
+            }
+            Err(e) => {
+                eprintln!("paired sleep bench: {e}; no paired figure");
+                return;
+            }
+        }
+    }
+    let figure = cvp_report::visual::Paired {
+        group: "sleep_100k_20ms".into(),
+        measure: "time beyond the 20 ms nap".into(),
+        ours: ours.into(),
+        anchor: anchor.into(),
+        rounds,
+        ratio: quantile(&mut ratios, 0.5),
+        ratio_q1: quantile(&mut ratios, 0.25),
+        ratio_q3: quantile(&mut ratios, 0.75),
+        ours_ns: quantile(&mut mine, 0.5),
+        anchor_ns: quantile(&mut theirs, 0.5),
+    };
+    println!(
+        "sleep_100k_20ms paired ({rounds} rounds of A B B A, a process per run): time beyond the nap {:.2} ms vs {:.2} ms, ratio {:.3} (quartiles {:.3}–{:.3})",
+        figure.ours_ns / 1e6,
+        figure.anchor_ns / 1e6,
+        figure.ratio,
+        figure.ratio_q1,
+        figure.ratio_q3
+    );
+    let written = std::env::current_exe()
+        .map_err(|e| e.to_string())
+        .and_then(|exe| {
+            // target/<profile>/deps/<bench>: criterion's folder is target/criterion.
+            let target = exe
+                .ancestors()
+                .nth(3)
+                .ok_or("the bench binary is not under a target folder")?
+                .to_path_buf();
+            let dir = target.join("criterion").join("paired");
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = dir.join("sleep_100k_20ms.json");
+            let json = serde_json::to_string_pretty(&figure).map_err(|e| e.to_string())?;
+            std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))
+        });
+    if let Err(e) = written {
+        eprintln!("paired sleep bench: cannot write the figure: {e}");
+    }
+}
+
+/// Whether the command line's filter (criterion's first free argument)
+/// selects `name`; no filter selects everything.
+fn selected(name: &str) -> bool {
+    let mut filter = None;
+    for a in std::env::args().skip(1) {
+        if a == "--test" || a == "--list" || a == "--profile-time" {
+            return false;
+        }
+        if !a.starts_with('-') {
+            filter = Some(a);
+            break;
+        }
+    }
+    filter.is_none_or(|f| name.contains(&f))
+}
+
 criterion_group! {
     name = benches;
     config = config();
     targets = switch, spawn_await, sleepers, pingpong
 }
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(side) = std::env::var(SLEEP_CHILD) {
+        if let Err(e) = sleep_child(&side) {
+            eprintln!("paired sleep bench child: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    if selected("sleep_100k_20ms") {
+        paired_sleepers();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

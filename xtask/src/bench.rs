@@ -4,7 +4,7 @@
 //! README figures drawn from them (`cargo xtask figures`).
 
 use anyhow::{Context, Result};
-use cvp_report::visual::{bench_table, read_criterion, Benches, BENCHES_SCHEMA};
+use cvp_report::visual::{bench_table, read_criterion, read_paired, Benches, BENCHES_SCHEMA};
 
 use crate::figures;
 use crate::util::{cargo, root, run, target_dir};
@@ -27,6 +27,8 @@ impl Bench {
             machine: machine(),
             results: read_criterion(&criterion)
                 .with_context(|| format!("reading {}", criterion.display()))?,
+            paired: read_paired(&criterion)
+                .with_context(|| format!("reading {}/paired", criterion.display()))?,
         };
         let json = root().join(BENCHES);
         std::fs::create_dir_all(root().join("results"))?;

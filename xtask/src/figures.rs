@@ -911,13 +911,39 @@ fn interleave_benches(b: &Benches) -> Result<String> {
     let ours = get("sleep_100k_20ms", "100000", "interleave")?.ns / 1e6;
     let tokio = get("sleep_100k_20ms", "100000", "tokio-current-thread")?.ns / 1e6;
     let over = (ours - NAP_NS / 1e6) / (tokio - NAP_NS / 1e6);
+    let blocks = format!(
+        "{:.1} vs {:.1} ms, {over:.2}x",
+        ours - NAP_NS / 1e6,
+        tokio - NAP_NS / 1e6
+    );
+    // Judged on the paired figure where the run made one: criterion's two
+    // blocks share one process, whose heap the first side leaves to the
+    // second.
+    let target = match b.paired("sleep_100k_20ms") {
+        Some(p) => format!(
+            "time beyond the 20 ms nap ≤ 0.2x tokio's, paired (a process per run, {} rounds of A B B A): {:.1} vs {:.1} ms, {:.2}x (quartiles {:.2}–{:.2}), {}{}; criterion's blocks in one process: {blocks}",
+            p.rounds,
+            p.ours_ns / 1e6,
+            p.anchor_ns / 1e6,
+            p.ratio,
+            p.ratio_q1,
+            p.ratio_q3,
+            met(p.ratio <= 0.2),
+            if p.ratio_q1 <= 0.2 && 0.2 <= p.ratio_q3 {
+                " (0.2x lies inside the quartiles)"
+            } else {
+                ""
+            }
+        ),
+        None => format!(
+            "time beyond the 20 ms nap ≤ 0.2x tokio's (criterion's blocks; no paired figure in this run): {blocks}, {}",
+            met(over <= 0.2)
+        ),
+    };
     let _ = writeln!(
         out,
-        "| 100,000 tasks each sleeping 20 ms (wall ms) | **{ours:.1}** | {tokio:.1} ({:.2}x) | – | – | time beyond the 20 ms nap ≤ 0.2x tokio's: {:.1} vs {:.1} ms, {over:.2}x, {} |",
+        "| 100,000 tasks each sleeping 20 ms (wall ms) | **{ours:.1}** | {tokio:.1} ({:.2}x) | – | – | {target} |",
         ours / tokio,
-        ours - NAP_NS / 1e6,
-        tokio - NAP_NS / 1e6,
-        met(over <= 0.2)
     );
     let ten = get("sleep_10k_20ms", "10000", "interleave")?.ns / 1e6;
     let _ = writeln!(

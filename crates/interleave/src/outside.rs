@@ -19,7 +19,9 @@
 //! The runtime clears `pending` and drops the entry's reference only when it
 //! takes the entry out of the queue, on its own thread: the wake is then
 //! delivered (the task is scheduled). Every change of the count is a
-//! read-modify-write, so the count has one modification order, and in it the
+//! read-modify-write (the last owner, seeing a count of 1, frees the task
+//! without writing one: nothing reads the count after that), so the count
+//! has one modification order, and in it the
 //! entry's reference is added *before* the waker's is dropped. There is no
 //! point in that order where a wake in flight is represented by neither. So
 //! the check counts *every* reference it cannot account for, queue entries
@@ -84,8 +86,18 @@ impl TaskWake {
 
     /// Drops a reference; `true` when it was the last (the caller frees the
     /// task; the `Acquire` fence orders every earlier use before that).
+    ///
+    /// A count of 1 read with `Acquire` is the caller's own reference: no
+    /// other exists that could add one or drop one, so the caller may free
+    /// the task without the read-modify-write (the common case: a task's
+    /// wakers are gone by the time its handle lets go). The `Acquire` read
+    /// synchronises with every earlier `Release` decrement, as the fence
+    /// below does.
     #[inline]
     pub(crate) fn dec_ref(&self) -> bool {
+        if self.refs.load(Ordering::Acquire) == 1 {
+            return true;
+        }
         if self.refs.fetch_sub(1, Ordering::Release) == 1 {
             fence(Ordering::Acquire);
             return true;

@@ -278,6 +278,7 @@ impl Builder {
                 stall_timeout: self.stall_timeout,
                 idle_since: Cell::new(None),
                 cells: CellCache::default(),
+                timer_wakers: Cell::new(Vec::new()),
             }),
         }
     }
@@ -623,6 +624,9 @@ pub(crate) struct Local {
     idle_since: Cell<Option<std::time::Instant>>,
     /// Freed task cells, for the next spawns ([`crate::cells`]).
     pub(crate) cells: CellCache,
+    /// The wakers of the timers firing now ([`Local::fire_timers`]), kept
+    /// to reuse the buffer.
+    timer_wakers: Cell<Vec<std::task::Waker>>,
 }
 
 impl Local {
@@ -847,18 +851,22 @@ impl Local {
 
     pub(crate) fn fire_timers(&self) {
         let now = self.clock.now_nanos();
-        let wakers = self.timers.borrow_mut().expired(now);
-        if wakers.is_empty() {
-            return;
+        // The wakers run once the timers are no longer borrowed (a waker may
+        // do anything, arming a timer included), from a buffer kept between
+        // calls: a burst of 100,000 timers allocates it once.
+        let mut wakers = self.timer_wakers.take();
+        self.timers.borrow_mut().expired(now, &mut wakers);
+        if !wakers.is_empty() {
+            self.wake_ctx.set(trace::TIMER);
+            self.stats
+                .timers_fired
+                .set(self.stats.timers_fired.get() + wakers.len() as u64);
+            for w in wakers.drain(..) {
+                w.wake();
+            }
+            self.wake_ctx.set(trace::EXTERNAL);
         }
-        self.wake_ctx.set(trace::TIMER);
-        self.stats
-            .timers_fired
-            .set(self.stats.timers_fired.get() + wakers.len() as u64);
-        for w in wakers {
-            w.wake();
-        }
-        self.wake_ctx.set(trace::EXTERNAL);
+        self.timer_wakers.set(wakers);
     }
 
     /// Drains the injection queue, fires due timers, and looks at the

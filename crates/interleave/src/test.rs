@@ -17,6 +17,34 @@ fn task_cell_is_small() {
 }
 
 #[test]
+fn a_sleep_is_four_words() {
+    // Often a whole task's future (`spawn(sleep(d))`): its size is the
+    // task's size beyond the header.
+    assert!(
+        std::mem::size_of::<crate::Sleep>() <= 32,
+        "{}",
+        std::mem::size_of::<crate::Sleep>()
+    );
+}
+
+#[test]
+fn a_task_whose_wakers_are_all_gone_is_freed_by_its_last_owner() {
+    // The handle is the last owner once the task finished and its timer
+    // waker was woken and dropped: dropping it frees the cell through the
+    // fast path (a count of 1), and a cell freed that way is reused.
+    let rt = Runtime::builder().virtual_time(true).build();
+    let h = rt.spawn(crate::sleep(std::time::Duration::from_millis(1)));
+    let first = rt.block_on(async move {
+        let id = h.id();
+        h.await.unwrap();
+        id
+    });
+    assert!(first.is_ok());
+    let reused = rt.block_on(async { crate::runtime::with_current(|l| l.cells.len()).unwrap() });
+    assert_eq!(reused.unwrap(), 1, "the freed cell went back to the cache");
+}
+
+#[test]
 fn waker_clone_and_drop_balance() {
     let rt = Runtime::new();
     let h = rt.spawn(async {

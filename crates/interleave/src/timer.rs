@@ -335,10 +335,9 @@ impl Timers {
             .collect()
     }
 
-    /// Marks every timer due at `now` as fired and returns their wakers, in
-    /// deadline order.
-    pub(crate) fn expired(&mut self, now: u64) -> Vec<Waker> {
-        let mut out = Vec::new();
+    /// Marks every timer due at `now` as fired and appends their wakers to
+    /// `out`, in deadline order.
+    pub(crate) fn expired(&mut self, now: u64, out: &mut Vec<Waker>) {
         while let Some(((deadline, seq, slot), from_run)) = self.front() {
             if deadline > now {
                 break;
@@ -353,7 +352,6 @@ impl Timers {
                 }
             }
         }
-        out
     }
 }
 
@@ -377,11 +375,14 @@ pub struct Sleep {
     /// is `Send + Sync`, as hyper's timers require.
     runtime: u64,
     deadline: u64,
-    /// A relative duration still to be added to the clock at the first
+    /// The timer's sequence number while armed (0: not armed); its slot is
+    /// `slot`. (Two fields, not an `Option` of a pair: a sleep is often a
+    /// whole task's future, and 32 bytes make a smaller task.)
+    seq: u64,
+    slot: u32,
+    /// `deadline` is a duration still to be added to the clock at the first
     /// poll (created outside a runtime).
-    relative: Option<u64>,
-    /// `(slot, seq)` while armed.
-    armed: Option<(u32, u64)>,
+    relative: bool,
 }
 
 impl fmt::Debug for Sleep {
@@ -393,21 +394,28 @@ impl fmt::Debug for Sleep {
 }
 
 impl Sleep {
-    fn new(runtime: u64, deadline: u64, relative: Option<u64>) -> Sleep {
+    fn new(runtime: u64, deadline: u64, relative: bool) -> Sleep {
         Sleep {
             runtime,
             deadline,
+            seq: 0,
+            slot: 0,
             relative,
-            armed: None,
         }
+    }
+
+    /// `(slot, seq)` while armed.
+    fn armed(&self) -> Option<(u32, u64)> {
+        (self.seq != 0).then_some((self.slot, self.seq))
     }
 
     /// Binds to `local` (first poll of a sleep made outside a runtime), or
     /// checks that `local` is the runtime it belongs to.
     fn bind(&mut self, local: &Local) {
         if self.runtime == 0 {
-            if let Some(d) = self.relative.take() {
-                self.deadline = local.clock.now_nanos().saturating_add(d);
+            if self.relative {
+                self.relative = false;
+                self.deadline = local.clock.now_nanos().saturating_add(self.deadline);
             }
             self.runtime = local.id;
         }
@@ -444,7 +452,7 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        self.relative = None;
+        self.relative = false;
         self.deadline = deadline.0;
     }
 
@@ -452,9 +460,10 @@ impl Sleep {
     /// its runtime) cannot reach the timers: its slot then stays until the
     /// runtime is dropped (its deadline wakes the task once, harmlessly).
     fn disarm(&mut self) {
-        let Some((slot, seq)) = self.armed.take() else {
+        let Some((slot, seq)) = self.armed() else {
             return;
         };
+        self.seq = 0;
         let runtime = self.runtime;
         runtime::with_current(|local| {
             if local.id == runtime {
@@ -472,11 +481,11 @@ impl Future for Sleep {
         runtime::with_current(|local| {
             this.bind(local);
             let mut timers = local.timers.borrow_mut();
-            match this.armed {
+            match this.armed() {
                 Some((slot, seq)) => {
                     if timers.fired(slot) {
                         timers.release(slot, seq);
-                        this.armed = None;
+                        this.seq = 0;
                         return Poll::Ready(());
                     }
                     timers.update_waker(slot, cx.waker());
@@ -486,7 +495,7 @@ impl Future for Sleep {
                     // No clock read here: even a deadline that already passed
                     // goes through the timer queue, so timers started together
                     // always complete in deadline order.
-                    this.armed = Some(timers.arm(this.deadline, cx.waker().clone()));
+                    (this.slot, this.seq) = timers.arm(this.deadline, cx.waker().clone());
                     Poll::Pending
                 }
             }
@@ -518,8 +527,8 @@ impl Drop for Sleep {
 pub fn sleep(duration: Duration) -> Sleep {
     let d = duration_nanos(duration);
     match runtime::with_current(|l| (l.id, l.clock.tick_nanos())) {
-        Some((id, now)) => Sleep::new(id, now.saturating_add(d), None),
-        None => Sleep::new(0, d, Some(d)),
+        Some((id, now)) => Sleep::new(id, now.saturating_add(d), false),
+        None => Sleep::new(0, d, true),
     }
 }
 
@@ -536,7 +545,7 @@ pub(crate) fn sleep_until_std(
             return None;
         }
         let since_start = deadline.saturating_duration_since(l.clock.start);
-        Some(Sleep::new(l.id, duration_nanos(round(since_start)), None))
+        Some(Sleep::new(l.id, duration_nanos(round(since_start)), false))
     })
     .flatten()
 }
@@ -560,7 +569,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(
         runtime::with_current(|l| l.id).unwrap_or(0),
         deadline.0,
-        None,
+        false,
     )
 }
 
@@ -661,7 +670,7 @@ pub fn interval(period: Duration) -> Interval {
     let local = local();
     let now = local.clock.now_nanos();
     Interval {
-        sleep: Sleep::new(local.id, now, None),
+        sleep: Sleep::new(local.id, now, false),
         period: duration_nanos(period),
     }
 }

@@ -90,6 +90,76 @@ pub struct Benches {
     pub machine: String,
     /// Every benchmark, sorted by group, parameter and function.
     pub results: Vec<Measured>,
+    /// The paired measurements the benches made beside criterion, sorted
+    /// by group ([`read_paired`]).
+    #[serde(default)]
+    pub paired: Vec<Paired>,
+}
+
+/// A measurement of an engine against its anchor made in rounds of
+/// `A B B A`, each run in a fresh process, and summarised as the median
+/// of the rounds' ratios with their quartiles: a slow patch of the machine,
+/// or one process's unlucky memory layout, then lands on both sides of a
+/// round or on one round only, not on one whole side as it can when each
+/// side is measured in one block (criterion).
+///
+/// A bench writes one as `target/criterion/paired/GROUP.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paired {
+    /// The benchmark group it stands beside.
+    pub group: String,
+    /// What each run measured, in words (the figure's unit).
+    pub measure: String,
+    /// The engine's function id, and the anchor's.
+    pub ours: String,
+    /// See [`Paired::ours`].
+    pub anchor: String,
+    /// Rounds measured.
+    pub rounds: u32,
+    /// Median over the rounds of `ours / anchor`, and its quartiles.
+    pub ratio: f64,
+    /// First quartile of the ratios.
+    pub ratio_q1: f64,
+    /// Third quartile of the ratios.
+    pub ratio_q3: f64,
+    /// Median of each side's runs, in nanoseconds.
+    pub ours_ns: f64,
+    /// See [`Paired::ours_ns`].
+    pub anchor_ns: f64,
+}
+
+impl Benches {
+    /// The paired measurement beside `group`.
+    pub fn paired(&self, group: &str) -> Option<&Paired> {
+        self.paired.iter().find(|p| p.group == group)
+    }
+}
+
+/// Reads the paired measurements under `criterion_dir/paired` (none when
+/// the folder is missing), sorted by group.
+///
+/// Fails when a file there cannot be read or parsed.
+pub fn read_paired(criterion_dir: &Path) -> io::Result<Vec<Paired>> {
+    let dir = criterion_dir.join("paired");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("reading {}: {e}", dir.display()),
+            ))
+        }
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let path = e?.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            out.push(read_json::<Paired>(&path)?);
+        }
+    }
+    out.sort_by(|a, b| a.group.cmp(&b.group));
+    Ok(out)
 }
 
 impl Benches {
@@ -233,6 +303,28 @@ pub fn bench_table(benches: &Benches) -> String {
             }
         }
     }
+    if !benches.paired.is_empty() {
+        out.push_str(
+            "\n## Paired\n\nRounds of A B B A, each run in a fresh process; the ratio is the median of the rounds' ratios, with its quartiles.\n\n\
+             | group | measure | engine | median | anchor | median | ratio (quartiles, rounds) |\n|---|---|---|---|---|---|---|\n",
+        );
+        for p in &benches.paired {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | **{:.2}** ({:.2}–{:.2}, {}) |",
+                p.group,
+                p.measure,
+                p.ours,
+                fmt_ns(p.ours_ns),
+                p.anchor,
+                fmt_ns(p.anchor_ns),
+                p.ratio,
+                p.ratio_q1,
+                p.ratio_q3,
+                p.rounds
+            );
+        }
+    }
     out
 }
 
@@ -298,13 +390,44 @@ mod test {
             1_000_000.0,
         );
         std::fs::create_dir_all(root.join("report")).unwrap();
+        assert!(
+            read_paired(&root).unwrap().is_empty(),
+            "no paired folder: none"
+        );
+        std::fs::create_dir_all(root.join("paired")).unwrap();
+        let paired = Paired {
+            group: "sleep".into(),
+            measure: "time beyond the nap".into(),
+            ours: "interleave".into(),
+            anchor: "tokio".into(),
+            rounds: 9,
+            ratio: 0.25,
+            ratio_q1: 0.2,
+            ratio_q3: 0.3,
+            ours_ns: 5e6,
+            anchor_ns: 2e7,
+        };
+        std::fs::write(
+            root.join("paired/sleep.json"),
+            serde_json::to_string(&paired).unwrap(),
+        )
+        .unwrap();
         let results = read_criterion(&root).unwrap();
+        let read = read_paired(&root).unwrap();
+        assert_eq!(read, vec![paired]);
+        std::fs::write(root.join("paired/bad.json"), "{").unwrap();
+        assert!(read_paired(&root).is_err(), "a malformed file is an error");
         std::fs::remove_dir_all(&root).unwrap();
         let md = bench_table(&Benches {
             schema: BENCHES_SCHEMA,
             machine: "a test".into(),
             results,
+            paired: read,
         });
+        assert!(
+            md.contains("| sleep | time beyond the nap | interleave | 5.0 ms | tokio | 20.0 ms | **0.25** (0.20–0.30, 9) |"),
+            "{md}"
+        );
         assert!(md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | tokio | 100 µs (100 ns per element) | **0.50** |"), "{md}");
         assert!(
             md.contains("| switch | cvp-interleave | 50 µs (50 ns per element) | async-executor |")

@@ -43,7 +43,9 @@ mod timeline;
 use std::path::{Path, PathBuf};
 
 pub use amdahl::{fit_amdahl, AmdahlFit, NoFit, MIN_POINTS, PREDICT_AT};
-pub use benches::{bench_table, is_engine, read_criterion, Benches, Measured, BENCHES_SCHEMA};
+pub use benches::{
+    bench_table, is_engine, read_criterion, read_paired, Benches, Measured, Paired, BENCHES_SCHEMA,
+};
 pub use chrome_trace::chrome_trace;
 pub use timeline::Timeline;
 
