@@ -116,6 +116,9 @@ impl rt::Sleep for crate::Sleep {}
 /// A sleep made through it binds to the runtime that first polls it; its
 /// deadline is on that runtime's clock (in virtual time, a
 /// [`std::time::Instant`] deadline is taken as "that long from now").
+/// `reset` moves one of this crate's sleeps in place, and `now` is the
+/// clock at the start of the current scheduler tick, so hyper's
+/// per-request header-read timer costs no allocation and no clock read.
 ///
 /// ```
 /// use std::time::Duration;
@@ -140,6 +143,26 @@ impl rt::Timer for Timer {
         }
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         Box::pin(crate::sleep(ceil_micros(left)))
+    }
+
+    /// The start of the current scheduler tick, as [`crate::sleep`]
+    /// measures from (hyper asks before every request's header-read
+    /// deadline; the clock is read once per tick, not once per request).
+    /// Outside a runtime or in virtual time: [`std::time::Instant::now`].
+    fn now(&self) -> std::time::Instant {
+        crate::timer::tick_std().unwrap_or_else(std::time::Instant::now)
+    }
+
+    /// Moves the sleep in place when it is one of this runtime's (hyper
+    /// resets its header-read timer before every request: no allocation
+    /// then), or replaces it.
+    fn reset(&self, sleep: &mut Pin<Box<dyn rt::Sleep>>, new_deadline: std::time::Instant) {
+        if let Some(s) = sleep.as_mut().downcast_mut_pin::<crate::Sleep>() {
+            if crate::timer::reset_to_std(s.get_mut(), new_deadline, ceil_micros) {
+                return;
+            }
+        }
+        *sleep = self.sleep_until(new_deadline);
     }
 }
 
@@ -205,6 +228,29 @@ mod tests {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         rt.block_on(super::Timer.sleep_until(deadline)).unwrap();
         assert!(rt.now().as_duration() > Duration::from_secs(59));
+    }
+
+    #[test]
+    fn a_reset_moves_the_sleep_in_place_and_now_is_the_tick() {
+        use ::hyper::rt::Timer as _;
+        let rt = crate::Runtime::new();
+        rt.block_on(async {
+            let timer = super::Timer;
+            let now = timer.now();
+            assert!(now <= std::time::Instant::now());
+            let mut sleep = timer.sleep_until(now + Duration::from_secs(60));
+            let before: *const () = (&*sleep as *const dyn ::hyper::rt::Sleep).cast();
+            // Armed far away, then moved close: it must end at the new
+            // deadline, in the same box.
+            let _ = futures::poll!(sleep.as_mut());
+            let near = std::time::Instant::now() + Duration::from_millis(2);
+            timer.reset(&mut sleep, near);
+            let after: *const () = (&*sleep as *const dyn ::hyper::rt::Sleep).cast();
+            assert_eq!(before, after, "reset allocated a new sleep");
+            sleep.await;
+            assert!(std::time::Instant::now() >= near);
+        })
+        .unwrap();
     }
 
     #[test]

@@ -550,6 +550,38 @@ pub(crate) fn sleep_until_std(
     .flatten()
 }
 
+/// Moves `sleep` to the [`std::time::Instant`] `deadline`, `round`ed, in
+/// place; `false` (nothing done) outside a runtime, in virtual time, or when
+/// `sleep` belongs to another runtime.
+#[cfg(feature = "hyper")]
+pub(crate) fn reset_to_std(
+    sleep: &mut Sleep,
+    deadline: std::time::Instant,
+    round: impl FnOnce(Duration) -> Duration,
+) -> bool {
+    runtime::with_current(|l| {
+        if l.clock.is_virtual() || (sleep.runtime != 0 && sleep.runtime != l.id) {
+            return false;
+        }
+        let since_start = deadline.saturating_duration_since(l.clock.start);
+        sleep.reset(Instant(duration_nanos(round(since_start))));
+        sleep.runtime = l.id;
+        true
+    })
+    .unwrap_or(false)
+}
+
+/// The current runtime's real clock at the start of this scheduler tick,
+/// as a [`std::time::Instant`] (no clock read); `None` outside a runtime or
+/// in virtual time.
+#[cfg(feature = "hyper")]
+pub(crate) fn tick_std() -> Option<std::time::Instant> {
+    runtime::with_current(|l| {
+        (!l.clock.is_virtual()).then(|| l.clock.start + Duration::from_nanos(l.clock.tick_nanos()))
+    })
+    .flatten()
+}
+
 /// Sleeps until `deadline` on the runtime's clock.
 ///
 /// # Panics
