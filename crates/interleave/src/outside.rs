@@ -84,20 +84,22 @@ impl TaskWake {
         }
     }
 
+    /// Drops the owner reference (the registry's and the handle's), most
+    /// often the last one: a task's wakers are usually gone by the time
+    /// both let go. A count of 1 read with `Acquire` is then the caller's
+    /// own reference: no other exists that could add or drop one, so the
+    /// caller frees the task without the read-modify-write. The `Acquire`
+    /// read synchronises with every earlier `Release` decrement, as
+    /// [`TaskWake::dec_ref`]'s fence does. Otherwise as `dec_ref`.
+    #[inline]
+    pub(crate) fn dec_owner_ref(&self) -> bool {
+        self.refs.load(Ordering::Acquire) == 1 || self.dec_ref()
+    }
+
     /// Drops a reference; `true` when it was the last (the caller frees the
     /// task; the `Acquire` fence orders every earlier use before that).
-    ///
-    /// A count of 1 read with `Acquire` is the caller's own reference: no
-    /// other exists that could add one or drop one, so the caller may free
-    /// the task without the read-modify-write (the common case: a task's
-    /// wakers are gone by the time its handle lets go). The `Acquire` read
-    /// synchronises with every earlier `Release` decrement, as the fence
-    /// below does.
     #[inline]
     pub(crate) fn dec_ref(&self) -> bool {
-        if self.refs.load(Ordering::Acquire) == 1 {
-            return true;
-        }
         if self.refs.fetch_sub(1, Ordering::Release) == 1 {
             fence(Ordering::Acquire);
             return true;

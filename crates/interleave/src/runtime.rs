@@ -723,7 +723,7 @@ impl Local {
         if state & HANDLE == 0 {
             // SAFETY: the handle let go already: the shared owner reference
             // is ours to drop.
-            unsafe { Header::drop_ref(ptr) };
+            unsafe { Header::drop_owner_ref(ptr) };
         }
     }
 

@@ -447,6 +447,21 @@ impl Header {
         }
     }
 
+    /// Drops the owner reference (shared by the registry and the handle,
+    /// see the module docs), freeing the cell when it was the last.
+    ///
+    /// # Safety
+    /// As for [`Header::drop_ref`]; the reference given up is the owner's.
+    pub(crate) unsafe fn drop_owner_ref(ptr: NonNull<Header>) {
+        // SAFETY: the caller owns the owner reference, so the header is live.
+        let header = unsafe { ptr.as_ref() };
+        if header.wake.dec_owner_ref() {
+            let dealloc = header.vtable.dealloc;
+            // SAFETY: that was the last reference.
+            unsafe { dealloc(ptr) };
+        }
+    }
+
     /// Polls the task's future.
     ///
     /// # Safety
@@ -616,7 +631,7 @@ impl<T> Drop for JoinHandle<T> {
         if state & REGISTERED == 0 {
             // SAFETY: the registry let go already: the shared owner
             // reference is ours to drop.
-            unsafe { Header::drop_ref(self.ptr) };
+            unsafe { Header::drop_owner_ref(self.ptr) };
         }
     }
 }
