@@ -544,10 +544,19 @@ pub(crate) fn sleep_until_std(
         if l.clock.is_virtual() {
             return None;
         }
-        let since_start = deadline.saturating_duration_since(l.clock.start);
-        Some(Sleep::new(l.id, duration_nanos(round(since_start)), false))
+        Some(Sleep::new(l.id, std_nanos(l, deadline, round), false))
     })
     .flatten()
+}
+
+/// The [`std::time::Instant`] `deadline`, `round`ed, on `l`'s real clock.
+#[cfg(feature = "hyper")]
+fn std_nanos(
+    l: &Local,
+    deadline: std::time::Instant,
+    round: impl FnOnce(Duration) -> Duration,
+) -> u64 {
+    duration_nanos(round(deadline.saturating_duration_since(l.clock.start)))
 }
 
 /// Moves `sleep` to the [`std::time::Instant`] `deadline`, `round`ed, in
@@ -563,8 +572,7 @@ pub(crate) fn reset_to_std(
         if l.clock.is_virtual() || (sleep.runtime != 0 && sleep.runtime != l.id) {
             return false;
         }
-        let since_start = deadline.saturating_duration_since(l.clock.start);
-        sleep.reset(Instant(duration_nanos(round(since_start))));
+        sleep.reset(Instant(std_nanos(l, deadline, round)));
         sleep.runtime = l.id;
         true
     })
