@@ -953,7 +953,7 @@ fn interleave_benches(b: &Benches) -> Result<String> {
     );
     let _ = writeln!(
         out,
-        "\n*From `{BENCHES}` (`cargo xtask bench`: criterion, every engine and anchor in one run): {}. Parenthesised: cvp-interleave over the anchor; lower is better.*",
+        "\n*From `{BENCHES}` (`cargo xtask bench`: criterion, every engine and anchor in one run, and the paired sleep rounds of the same run): {}. Parenthesised: criterion's figures, cvp-interleave over the anchor; lower is better.*",
         b.machine
     );
     Ok(out)
