@@ -6,18 +6,25 @@
 #
 #   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS] [--readme]
 #
-# It prints a table and, under it, the verdict on the targets (at least
+# It prints two tables and, under them, the verdict on the targets (at least
 # tokio's requests/s, at most its p99, at each connection count) computed
-# from the table. With --readme both also replace what is between the
+# from the runs. With --readme they also replace what is between the
 # hyper-table markers in crates/interleave/README.md. Takes about
-# 4 * ROUNDS * (DURATION + 1) seconds after the build (5 5: about 2 minutes).
+# 4 * ROUNDS * (DURATION + 2) seconds after the build (5 15: about 7 minutes).
 #
-# DURATION seconds per wrk run (default 5); ROUNDS alternating rounds per
-# setting (default 5): the table shows, per server, the median over the
-# rounds of requests/s and of p99 latency, each with its range, and the
-# verdict compares medians. (A best round's requests/s with that round's
-# p99 picks the p99 by chance: the two servers' p99s at one setting swing
-# past each other from round to round.)
+# DURATION seconds per measured wrk run (default 5); ROUNDS rounds per
+# setting (default 5). In each round both servers run, the one that goes
+# first alternating from round to round, and each server process first
+# takes a 1 s wrk warm-up at the same connection count that is not
+# recorded. The first table shows, per server, the median over the rounds
+# of requests/s and of p99 latency, each with its range; the second, per
+# setting, the median over the rounds of each round's ratio cvp/tokio, its
+# range, and in how many rounds cvp did at least as well. The verdict is on
+# those paired ratios: on this shared host a stall of a few milliseconds
+# sets a run's p99 (the slowest request of a run is 4-10 ms against a
+# ~0.4 ms cycle at 50 connections), so a ratio of runs made next to each
+# other, in either order, is the figure that noise moves least. (A best
+# round's requests/s with that round's p99 picks the p99 by chance.)
 #
 # Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
 set -euo pipefail
@@ -31,98 +38,102 @@ cargo build --release -q -p cvp-interleave --features hyper --example hyper_serv
 bin=${CARGO_TARGET_DIR:-target}/release/examples
 ulimit -n 65536 2>/dev/null || true
 
-run() { # name binary port conns
-  local name=$1 exe=$2 port=$3 conns=$4 pid out rps p99
-  taskset -c 0 "$exe" "$port" $((DURATION + 10)) & pid=$!
+run() { # key binary port conns
+  local key=$1 exe=$2 port=$3 conns=$4 pid out rps p99 errs
+  taskset -c 0 "$exe" "$port" $((DURATION + 12)) & pid=$!
   for _ in $(seq 50); do
     (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
     sleep 0.1
   done
+  taskset -c 1 timeout 20 wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$port/" >/dev/null || true
   out=$(taskset -c 1 timeout $((DURATION + 20)) wrk -t1 -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errs=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out" | tr '\n' ' ')
-  echo "$name|$conns|$rps|$p99|${errs:-none}"
+  echo "$key|$conns|$rps|$p99|${errs:-none}"
 }
 
-table() {
-  echo "| server | connections | requests/s, median of $ROUNDS rounds (min–max) | p99 latency, median (min–max) | errors |"
-  echo "|---|---|---|---|---|"
+# Every measured run, one line each: key|conns|rps|p99|errors|round.
+rounds() {
+  local r conns
   for conns in 50 1000; do
-    local li="" lt=""
-    for _ in $(seq "$ROUNDS"); do
-      li+=$(run "hyper on cvp-interleave" "$bin/hyper_server" 3100 "$conns")$'\n'
-      lt+=$(run "hyper on tokio current-thread" "$bin/hyper_tokio" 3101 "$conns")$'\n'
+    for r in $(seq "$ROUNDS"); do
+      if [ $((r % 2)) = 1 ]; then
+        echo "$(run cvp "$bin/hyper_server" 3100 "$conns")|$r"
+        echo "$(run tokio "$bin/hyper_tokio" 3101 "$conns")|$r"
+      else
+        echo "$(run tokio "$bin/hyper_tokio" 3101 "$conns")|$r"
+        echo "$(run cvp "$bin/hyper_server" 3100 "$conns")|$r"
+      fi
     done
-    summarise "$li"
-    summarise "$lt"
   done
 }
 
-# One table row from a server's rounds (name|conns|rps|p99|errors each):
-# the median and range of requests/s and of p99 over the rounds.
-summarise() {
-  awk -F'|' '
+# The two tables and the verdict, from the runs.
+report() {
+  awk -F'|' -v rounds="$ROUNDS" '
     function secs(v) {
       if (v ~ /us$/) return v / 1e6
       if (v ~ /ms$/) return v / 1e3
+      if (v ~ /s$/) return v + 0
       return v + 0
     }
     function sort(a, n,   i, j, t) {
       for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     }
     function median(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    NF >= 5 {
-      n++; name = $1; conns = $2; r[n] = $3 + 0; p[n] = secs($4) * 1e3
-      if ($5 != "none" && !($5 in seen)) { seen[$5] = 1; errs = errs (errs ? "; " : "") $5 }
+    # Median and range of v[k, c, 1..] into m, lo, hi.
+    function stats(v, k, c,   i, a, n) {
+      n = 0
+      for (i = 1; i <= rounds; i++) if ((k, c, i) in v) a[++n] = v[k, c, i]
+      sort(a, n); m = median(a, n); lo = a[1]; hi = a[n]; return n
+    }
+    NF >= 6 && $3 > 0 {
+      k = $1; c = $2; i = $6
+      rps[k, c, i] = $3 + 0; p99[k, c, i] = secs($4) * 1e3
+      if (!(c in seenc)) { seenc[c] = 1; conns[++nc] = c }
+      if ($5 != "none" && !((k, $5) in seen)) { seen[k, $5] = 1; errs[k, c] = errs[k, c] (errs[k, c] ? "; " : "") $5 }
     }
     END {
-      sort(r, n); sort(p, n)
-      printf "| %s | %s | %.0f (%.0f–%.0f) | %.2fms (%.2f–%.2fms) | %s |\n", name, conns, median(r, n), r[1], r[n], median(p, n), p[1], p[n], (errs ? errs : "none")
-    }' <<<"$1"
-}
-
-# The verdict on the targets (at least tokio's requests/s, at most its p99),
-# computed from the table's rows.
-verdict() {
-  awk -F'|' '
-    function secs(v) {
-      if (v ~ /us$/) return v / 1e6
-      if (v ~ /ms$/) return v / 1e3
-      return v + 0
-    }
-    # "median (min–max)": sets lo and hi, returns the median.
-    function parse(f,   a, b) {
-      split(f, a, "(")
-      split(a[2], b, "–")
-      lo = secs(b[1]); hi = b[2]; sub(/\).*/, "", hi); hi = secs(hi)
-      if (b[1] !~ /[a-z]$/ && f ~ /ms/) { lo = lo / 1e3 }
-      return secs(a[1] ~ /ms/ ? substr(a[1], 1, index(a[1], "ms") + 1) : a[1])
-    }
-    function judge(ok, overlap) {
-      if (ok) return "met"
-      return overlap ? "**not met** by the medians, within the rounds'"'"' spread" : "**not met**"
-    }
-    { for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i) }
-    $2 ~ /cvp-interleave/ { r[$3] = parse($4); rlo[$3] = lo; rhi[$3] = hi; p[$3] = parse($5); plo[$3] = lo; phi[$3] = hi }
-    $2 ~ /tokio/ { tr[$3] = parse($4); trlo[$3] = lo; trhi[$3] = hi; tp[$3] = parse($5); tplo[$3] = lo; tphi[$3] = hi; order[++n] = $3 }
-    END {
-      line = "Against tokio, medians over the rounds:"
-      for (i = 1; i <= n; i++) {
-        c = order[i]
-        if (!(c in r) || tr[c] <= 0 || tp[c] <= 0) continue
-        rr = r[c] / tr[c]; pr = p[c] / tp[c]
-        line = line sprintf("%s at %s connections, requests/s %.3fx (at least 1x: %s), p99 %.3fx (at most 1x: %s)", \
-          (i > 1 ? ";" : ""), c, rr, judge(rr >= 1, rhi[c] >= trlo[c]), pr, judge(pr <= 1, plo[c] <= tphi[c]))
+      name["cvp"] = "hyper on cvp-interleave"; name["tokio"] = "hyper on tokio current-thread"
+      printf "| server | connections | requests/s, median of %d rounds (min–max) | p99 latency, median (min–max) | errors |\n", rounds
+      print "|---|---|---|---|---|"
+      for (j = 1; j <= nc; j++) for (s = 1; s <= 2; s++) {
+        k = s == 1 ? "cvp" : "tokio"; c = conns[j]
+        if (!stats(rps, k, c)) continue
+        line = sprintf("| %s | %s | %.0f (%.0f–%.0f) |", name[k], c, m, lo, hi)
+        stats(p99, k, c)
+        printf "%s %.2fms (%.2f–%.2fms) | %s |\n", line, m, lo, hi, (errs[k, c] ? errs[k, c] : "none")
       }
-      print line "."
+      print ""
+      print "| connections | requests/s cvp/tokio, each round, median (min–max) | rounds cvp ≥ tokio | p99 cvp/tokio, each round, median (min–max) | rounds cvp ≤ tokio |"
+      print "|---|---|---|---|---|"
+      verdict = "Against tokio, medians of the ratios of runs made next to each other:"
+      for (j = 1; j <= nc; j++) {
+        c = conns[j]; n = 0; wr = 0; wp = 0
+        for (i = 1; i <= rounds; i++) {
+          if (!(("cvp", c, i) in rps) || !(("tokio", c, i) in rps)) continue
+          n++
+          rr[c, n] = rps["cvp", c, i] / rps["tokio", c, i]; pr[c, n] = p99["cvp", c, i] / p99["tokio", c, i]
+          wr += rr[c, n] >= 1; wp += pr[c, n] <= 1
+        }
+        if (!n) continue
+        for (i = 1; i <= n; i++) { a1[i] = rr[c, i]; a2[i] = pr[c, i] }
+        sort(a1, n); sort(a2, n)
+        mr = median(a1, n); mp = median(a2, n)
+        printf "| %s | %.3fx (%.3f–%.3fx) | %d of %d | %.3fx (%.3f–%.3fx) | %d of %d |\n", c, mr, a1[1], a1[n], wr, n, mp, a2[1], a2[n], wp, n
+        verdict = verdict sprintf("%s at %s connections, requests/s %.3fx (at least 1x: %s), p99 %.3fx (at most 1x: %s)", \
+          (j > 1 ? ";" : ""), c, mr, (mr >= 1 ? "met" : "**not met**"), mp, (mp <= 1 ? "met" : "**not met**"))
+        delete a1; delete a2
+      }
+      print ""
+      print verdict "."
     }' <<<"$1"
 }
 
-out=$(table)
-out=$(printf '%s\n\n%s' "$out" "$(verdict "$out")")
+out=$(report "$(rounds)")
 echo "$out"
 if [ "$README" = "--readme" ]; then
   f=crates/interleave/README.md
