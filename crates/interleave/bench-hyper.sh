@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hyper on cvp-interleave against the same hyper server on tokio
 # current-thread, loaded by wrk: requests/s and p99 latency at 50 and 1,000
-# connections. The server runs on CPU 0, wrk on CPU 1 (taskset); each server
+# connections. The server runs on CPU 0, wrk on CPU 1 (taskset; see
+# SERVER_CPU and WRK_CPUS below); each server
 # stops by itself, every wrk run is bounded (DURATION seconds).
 #
 #   crates/interleave/bench-hyper.sh [DURATION] [ROUNDS] [--readme]
@@ -26,27 +27,42 @@
 # other, in either order, is the figure that noise moves least. (A best
 # round's requests/s with that round's p99 picks the p99 by chance.)
 #
+# SERVER_CPU (default 0) and WRK_CPUS (default 1, a taskset list such as
+# 2-5) place the server and wrk; WRK_THREADS (default 1) sets wrk's -t. On
+# a machine with cores to spare, give wrk enough of its own that it is not
+# the bottleneck, for example WRK_CPUS=2-5 WRK_THREADS=4.
+#
 # Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
 set -euo pipefail
 DURATION=${1:-5}
 ROUNDS=${2:-5}
 README=${3:-}
+SERVER_CPU=${SERVER_CPU:-0}
+WRK_CPUS=${WRK_CPUS:-1}
+WRK_THREADS=${WRK_THREADS:-1}
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "bench-hyper: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench-hyper: taskset not found" >&2; exit 2; }
+for v in DURATION ROUNDS WRK_THREADS; do
+  [[ ${!v} =~ ^[1-9][0-9]{0,3}$ ]] || { echo "bench-hyper: $v must be a whole number from 1 to 9999, not '${!v}'" >&2; exit 2; }
+done
+[ -z "$README" ] || [ "$README" = --readme ] || { echo "bench-hyper: unknown argument '$README' (only --readme)" >&2; exit 2; }
+for v in SERVER_CPU WRK_CPUS; do
+  taskset -c "${!v}" true 2>/dev/null || { echo "bench-hyper: $v '${!v}' is not a CPU list this machine can run on" >&2; exit 2; }
+done
 cargo build --release -q -p cvp-interleave --features hyper --example hyper_server --example hyper_tokio
 bin=${CARGO_TARGET_DIR:-target}/release/examples
 ulimit -n 65536 2>/dev/null || true
 
 run() { # key binary port conns
   local key=$1 exe=$2 port=$3 conns=$4 pid out rps p99 errs
-  taskset -c 0 "$exe" "$port" $((DURATION + 12)) & pid=$!
+  taskset -c "$SERVER_CPU" "$exe" "$port" $((DURATION + 12)) & pid=$!
   for _ in $(seq 50); do
     (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
     sleep 0.1
   done
-  taskset -c 1 timeout 20 wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$port/" >/dev/null || true
-  out=$(taskset -c 1 timeout $((DURATION + 20)) wrk -t1 -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
+  taskset -c "$WRK_CPUS" timeout 20 wrk -t"$WRK_THREADS" -c"$conns" -d1s "http://127.0.0.1:$port/" >/dev/null || true
+  out=$(taskset -c "$WRK_CPUS" timeout $((DURATION + 20)) wrk -t"$WRK_THREADS" -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
